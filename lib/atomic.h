@@ -1,0 +1,34 @@
+/* dk: writing files so that a failure or ^C leaves the old one. GPL-2.0-only. */
+#ifndef DK_ATOMIC_H
+#define DK_ATOMIC_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* A file being written under a temporary name in the target's directory. */
+struct atomic_file {
+	char *path;	/* the final name */
+	char *tmp;	/* the temporary name, NULL once committed or aborted */
+	FILE *fp;	/* write the new contents here */
+};
+
+/* Opens a temporary file beside path for writing. The new file gets the
+ * mode of an existing path, else mode (umask applied unless exact is set).
+ * Returns 0 or -1 with e set. */
+int atomic_open(struct atomic_file *af, const char *path, mode_t mode, int exact, struct dk_err *e);
+/* Flushes, fsyncs and renames the temporary file over path, then fsyncs the
+ * directory. On failure the temporary file is removed and path untouched.
+ * Returns 0 or -1 with e set. */
+int atomic_commit(struct atomic_file *af, struct dk_err *e);
+/* Drops the temporary file; path is untouched. Safe to call twice. */
+void atomic_abort(struct atomic_file *af);
+/* Writes n bytes of data to path atomically (mode as for atomic_open).
+ * Returns 0 or -1 with e set. */
+int atomic_write(const char *path, const void *data, size_t n, mode_t mode, struct dk_err *e);
+/* The temporary name currently open, if any, for a signal handler to
+ * unlink (async-signal-safe to read). */
+const char *atomic_pending(void);
+
+#endif

@@ -1,0 +1,79 @@
+/* dk: reading text input. GPL-2.0-only. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lines.h"
+
+void
+lines_init(struct lines *l, FILE *fp, const char *name)
+{
+	memset(l, 0, sizeof *l);
+	l->fp = fp;
+	l->name = name;
+}
+
+ssize_t
+lines_next(struct lines *l, struct dk_err *e)
+{
+	ssize_t n;
+
+	if (e)
+		e->msg[0] = '\0';
+	errno = 0;
+	n = getline(&l->line, &l->cap, l->fp);
+	if (n < 0) {
+		if (ferror(l->fp))
+			dk_syserrf(e, l->name, 0, "read error");
+		return -1;
+	}
+	l->lineno++;
+	if (n > 0 && l->line[n - 1] == '\n')
+		l->line[--n] = '\0';
+	return n;
+}
+
+void
+lines_free(struct lines *l)
+{
+	free(l->line);
+	l->line = NULL;
+	l->cap = 0;
+}
+
+int
+read_file(const char *path, struct buf *b, struct dk_err *e)
+{
+	int stdin_ = !strcmp(path, "-");
+	int fd = stdin_ ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	const char *name = stdin_ ? "<stdin>" : path;
+	ssize_t n;
+
+	if (fd < 0)
+		return dk_syserrf(e, name, 0, "cannot open");
+	for (;;) {
+		if (buf_grow(b, 65536) < 0) {
+			dk_syserrf(e, name, 0, "cannot read");
+			break;
+		}
+		n = read(fd, b->s + b->len, b->cap - b->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			dk_syserrf(e, name, 0, "read error");
+			break;
+		}
+		if (n == 0) {
+			b->s[b->len] = '\0';
+			if (!stdin_)
+				close(fd);
+			return 0;
+		}
+		b->len += (size_t)n;
+	}
+	if (!stdin_)
+		close(fd);
+	return -1;
+}

@@ -1,0 +1,200 @@
+/* Unit tests: err, buf, lines, atomic, spawn. GPL-2.0-only. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "buf.h"
+#include "err.h"
+#include "lines.h"
+#include "spawn.h"
+
+static char tmpdir[] = "/tmp/dk-unit.XXXXXX";
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void
+teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+	strcpy(tmpdir, "/tmp/dk-unit.XXXXXX");
+}
+
+START_TEST(err_format)
+{
+	struct dk_err e;
+
+	ck_assert_int_eq(dk_errf(&e, "a.ebuild", 12, "bad %s", "thing"), -1);
+	ck_assert_str_eq(e.msg, "a.ebuild:12: bad thing");
+	dk_errf(&e, "a.ebuild", 0, "x");
+	ck_assert_str_eq(e.msg, "a.ebuild: x");
+	dk_errf(&e, NULL, 0, "plain");
+	ck_assert_str_eq(e.msg, "plain");
+	errno = ENOENT;
+	dk_syserrf(&e, "f", 3, "cannot open");
+	ck_assert_str_eq(e.msg, "f:3: cannot open: No such file or directory");
+	ck_assert_int_eq(dk_errf(NULL, NULL, 0, "ignored"), -1);
+}
+END_TEST
+
+START_TEST(buf_ops)
+{
+	struct buf b = { 0 };
+	int i;
+
+	ck_assert_str_eq(buf_str(&b), "");
+	for (i = 0; i < 10000; i++)
+		ck_assert_int_eq(buf_addc(&b, 'a' + i % 26), 0);
+	ck_assert_uint_eq(b.len, 10000);
+	ck_assert_int_eq(b.s[26], 'a');
+	buf_reset(&b);
+	buf_printf(&b, "%d-%s", 42, "x");
+	buf_adds(&b, "yz");
+	ck_assert_str_eq(b.s, "42-xyz");
+	char *s = buf_take(&b);
+	ck_assert_str_eq(s, "42-xyz");
+	ck_assert_ptr_null(b.s);
+	free(s);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(lines_long_and_numbered)
+{
+	char path[256];
+	FILE *fp;
+	struct lines l;
+	struct dk_err e;
+	size_t big = 10 * 1024 * 1024;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "%s/in", tmpdir);
+	fp = fopen(path, "w");
+	fputs("one\n\n", fp);
+	for (size_t i = 0; i < big; i++)
+		fputc('x', fp);
+	fputs("\nlast", fp);
+	fclose(fp);
+	fp = fopen(path, "r");
+	lines_init(&l, fp, path);
+	ck_assert_int_eq(lines_next(&l, &e), 3);
+	ck_assert_str_eq(l.line, "one");
+	ck_assert_int_eq(lines_next(&l, &e), 0);
+	ck_assert_int_eq((long)lines_next(&l, &e), (long)big);
+	ck_assert_int_eq(l.lineno, 3);
+	n = lines_next(&l, &e);
+	ck_assert_int_eq(n, 4);
+	ck_assert_str_eq(l.line, "last");
+	ck_assert_int_eq(lines_next(&l, &e), -1);
+	ck_assert_str_eq(e.msg, "");
+	lines_free(&l);
+	fclose(fp);
+}
+END_TEST
+
+START_TEST(atomic_keeps_old_on_abort)
+{
+	char path[256];
+	struct atomic_file af;
+	struct dk_err e;
+	struct buf b = { 0 };
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/f", tmpdir);
+	ck_assert_int_eq(atomic_write(path, "old\n", 4, 0640, &e), 0);
+	ck_assert_int_eq(chmod(path, 0604), 0);
+	ck_assert_int_eq(atomic_open(&af, path, 0644, 0, &e), 0);
+	ck_assert_ptr_nonnull(atomic_pending());
+	fputs("half", af.fp);
+	atomic_abort(&af);
+	ck_assert_ptr_null(atomic_pending());
+	ck_assert_int_eq(read_file(path, &b, &e), 0);
+	ck_assert_str_eq(b.s, "old\n");
+	/* commit replaces, and keeps the existing mode */
+	ck_assert_int_eq(atomic_write(path, "new\n", 4, 0600, &e), 0);
+	buf_reset(&b);
+	ck_assert_int_eq(read_file(path, &b, &e), 0);
+	ck_assert_str_eq(b.s, "new\n");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0604);
+	/* nothing but f is left in the directory */
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+	/* a missing directory is an error naming the file */
+	ck_assert_int_eq(atomic_write("/nonexistent/dir/f", "x", 1, 0644, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/dir/f"));
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(atomic_full_disk)
+{
+	struct dk_err e;
+
+	/* a directory where no file can be made (even as root) is refused */
+	ck_assert_int_eq(atomic_write("/proc/x", "x", 1, 0644, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "/proc/x"));
+}
+END_TEST
+
+START_TEST(spawn_io)
+{
+	char *cat[] = { "cat", NULL };
+	char *sh[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	char *nope[] = { "dk-no-such-program", NULL };
+	struct buf in = { 0 }, out = { 0 }, err = { 0 };
+	struct dk_err e;
+	int i;
+
+	/* more than a pipe's worth both ways: no deadlock */
+	for (i = 0; i < 200000; i++)
+		buf_adds(&in, "0123456789");
+	ck_assert_int_eq(spawn_run(cat, NULL, &in, &out, NULL, &e), 0);
+	ck_assert_uint_eq(out.len, in.len);
+	ck_assert_int_eq(memcmp(out.s, in.s, in.len), 0);
+	buf_reset(&out);
+	ck_assert_int_eq(spawn_run(sh, NULL, NULL, &out, &err, &e), 3);
+	ck_assert_str_eq(out.s, "out\n");
+	ck_assert_str_eq(err.s, "err\n");
+	ck_assert_int_eq(spawn_run(nope, NULL, NULL, NULL, NULL, &e), -1);
+	ck_assert_str_eq(e.msg, "cannot run dk-no-such-program: No such file or directory");
+	buf_free(&in);
+	buf_free(&out);
+	buf_free(&err);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, err_format);
+	tcase_add_test(tc, buf_ops);
+	tcase_add_test(tc, lines_long_and_numbered);
+	tcase_add_test(tc, atomic_keeps_old_on_abort);
+	tcase_add_test(tc, atomic_full_disk);
+	tcase_add_test(tc, spawn_io);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
