@@ -61,3 +61,10 @@ t_grep() {
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# t_eq NAME WANT GOT: passes when the two strings are equal.
+t_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; return 0; fi
+	fail "$1" "want '$2', got '$3'"
+	return 1
+}
