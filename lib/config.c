@@ -31,6 +31,8 @@ static const char defaults[] =
 	"label: dk\n"
 	"pkgdir: /tmp/binpkg\n"
 	"devices: [/dev/steve]\n"
+	"tmpfs: [/var/tmp/portage]\n"
+	"ssh: [ssh]\n"
 	"packages: [gentoo-kernel, vanilla-kernel]\n"
 	"env:\n"
 	"  EPYTHON: python3\n"

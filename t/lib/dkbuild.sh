@@ -1,0 +1,102 @@
+# t/lib/dkbuild.sh: what dk-build's tests share: a busybox-static "stage3"
+# with a stand-in emerge, a gentoo.git checkout, a signing key, local.diff
+# and a config. Source after t/lib.sh and t/lib/dockerd.sh.
+# Licence: GPL-2.0-only.
+#
+# The stand-in emerge is steered by files in the distfiles directory (bind
+# mounted at /var/cache/distfiles): panic-once, fail, slow, hostile.
+
+# dkb_setup: makes $T/rootfs.tar, $T/gentoo (git), $T/local.diff,
+# $T/signing_key.pem, $T/distfiles, $T/binpkg, $T/logs.
+dkb_setup() {
+	unset DOCKER_HOST DOCKER_HOST_AMD64 DOCKER_HOST_ARM64 BINPKGROOT DISTCACHE BINPKG_DOCKER \
+		DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_TLS
+	_r=$T/rootfs
+	mkdir -p "$_r/bin" "$_r/usr/bin" "$_r/tmp" "$_r/etc/portage" "$_r/var/db/repos" \
+		"$_r/var/cache/distfiles" "$_r/var/tmp" "$_r/usr/share/dk-test" || return 1
+	chmod 1777 "$_r/tmp"
+	cp /usr/bin/busybox "$_r/bin/busybox" || { echo "busybox-static not installed" >&2; return 1; }
+	for _a in $(/usr/bin/busybox --list); do
+		[ "$_a" = busybox ] || ln -s busybox "$_r/bin/$_a"
+	done
+	# a well-formed gpkg: the image and metadata archives and the format marker
+	_g=$T/gpkg/gentoo-kernel-0-1
+	mkdir -p "$_g" "$T/gpkg/img/boot" "$T/gpkg/meta"
+	echo kernel >"$T/gpkg/img/boot/vmlinuz"
+	echo sys-kernel >"$T/gpkg/meta/CATEGORY"
+	tar -C "$T/gpkg/img" -cJf "$_g/image.tar.xz" . && tar -C "$T/gpkg/meta" -cJf "$_g/metadata.tar.xz" . || return 1
+	echo "gpkg-1" >"$_g/gpkg-1"
+	tar -C "$T/gpkg" -cf "$_r/usr/share/dk-test/pkg.gpkg.tar" gentoo-kernel-0-1/gpkg-1 \
+		gentoo-kernel-0-1/metadata.tar.xz gentoo-kernel-0-1/image.tar.xz || return 1
+	cat >"$_r/usr/bin/emerge" <<'EOS'
+#!/bin/sh
+# stand-in emerge for dk-build's tests
+D=/var/cache/distfiles
+case " $* " in
+*" -1vt "*) echo "emerge (stand-in): $*"; exit 0 ;;
+*" -1vk "*) echo "emerge (stand-in): reusing the binary package"; exit 0 ;;
+esac
+echo "emerge (stand-in): building $PKG (POST_PKGS=$POST_PKGS)"
+k=/tmp/signing_key.pem
+[ -f $k ] || { echo "no signing key at $k"; exit 3; }
+[ "$(stat -c %a $k)" = 600 ] || { echo "signing key mode $(stat -c %a $k)"; exit 3; }
+grep -q 'applied by local.diff' /var/db/repos/gentoo/sys-kernel/gentoo-kernel/gentoo-kernel-6.6.99.ebuild ||
+	{ echo "local.diff not applied"; exit 3; }
+i=0
+while [ $i -lt 3000 ]; do echo "  CC      drivers/stand-in/file$i.o"; i=$((i + 1)); done
+[ -f $D/slow ] && sleep 60
+if [ -f $D/panic-once ]; then rm -f $D/panic-once; echo "Kernel panic - not syncing: VFS: Unable to mount root fs"; exit 1; fi
+[ -f $D/fail ] && { echo "error: stand-in build failed"; exit 1; }
+p=${PKG#<sys-kernel/}
+p=${p%.9999}
+out=/tmp/binpkg/sys-kernel/${p%-*}
+mkdir -p $out
+if [ -f $D/hostile ]; then ln -s ../../../../../../tmp $out/evil.gpkg.tar; fi
+cp /usr/share/dk-test/pkg.gpkg.tar $out/$p.99-1.gpkg.tar
+echo "emerge (stand-in): wrote $out/$p.99-1.gpkg.tar"
+EOS
+	chmod 755 "$_r/usr/bin/emerge"
+	tar -C "$_r" -cf "$T/rootfs.tar" . || return 1
+	# gentoo.git with an ebuild that local.diff changes
+	_e=$T/gentoo/sys-kernel/gentoo-kernel
+	mkdir -p "$_e"
+	printf 'EAPI=8\nKEYWORDS="~amd64"\n' >"$_e/gentoo-kernel-6.6.99.ebuild"
+	git -C "$T/gentoo" init -q && git -C "$T/gentoo" add . &&
+		git -C "$T/gentoo" -c user.name=t -c user.email=t@t commit -qm init || return 1
+	echo '# applied by local.diff' >>"$_e/gentoo-kernel-6.6.99.ebuild"
+	git -C "$T/gentoo" diff >"$T/local.diff"
+	git -C "$T/gentoo" checkout -q .
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/signing_key.pem" 2>/dev/null || return 1
+	mkdir -p "$T/distfiles" "$T/binpkg" "$T/logs"
+}
+
+# dkb_import SOCK: imports $T/rootfs.tar as dk-test-stage:1.
+dkb_import() {
+	dockerd_api "$1" POST '/images/create?fromSrc=-&repo=dk-test-stage&tag=1' \
+		-H 'Content-Type: application/x-tar' --data-binary @"$T/rootfs.tar" >"$T/import.out" &&
+		grep -q sha256 "$T/import.out"
+}
+
+# dkb_config FILE AMD64-HOSTS [EXTRA YAML]: a config using the test stage.
+dkb_config() {
+	cat >"$1" <<EOC
+binpkgroot: $T/binpkg
+distcache: $T/distfiles
+logdir: $T/logs
+signing_key: $T/signing_key.pem
+local_diff: $T/local.diff
+repo: $T/gentoo
+base: HEAD
+dockerfiles: $DK_TOP/contrib/docker
+devices: []
+deps: [dev-util/pahole, sys-kernel/dracut]
+arches:
+  amd64:
+    hosts: [$2]
+    stage: dk-test-stage:1
+  arm64:
+    hosts: [$2]
+    stage: dk-test-stage:1
+${3:-}
+EOC
+}
