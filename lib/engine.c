@@ -909,7 +909,10 @@ list(struct engine *en, const char *what, const char *label, struct cfg_node *ro
 	char *f = label_filter(label, NULL), *path = NULL;
 	int ret;
 
-	if (!f || asprintf(&path, "/%s/json?all=1&filters=%s", what, f) < 0) {
+	/* all=1 for containers means stopped ones too; for images it would
+	 * add the builder's intermediate layers, which carry the labels of
+	 * their base image. */
+	if (!f || asprintf(&path, "/%s/json?%sfilters=%s", what, strcmp(what, "containers") ? "" : "all=1&", f) < 0) {
 		free(f);
 		return dk_syserrf(e, NULL, 0, "%s", en->url);
 	}

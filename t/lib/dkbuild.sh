@@ -44,7 +44,7 @@ grep -q 'applied by local.diff' /var/db/repos/gentoo/sys-kernel/gentoo-kernel/ge
 	{ echo "local.diff not applied"; exit 3; }
 i=0
 while [ $i -lt 3000 ]; do echo "  CC      drivers/stand-in/file$i.o"; i=$((i + 1)); done
-[ -f $D/slow ] && sleep 60
+[ -f $D/slow ] && sleep 30
 if [ -f $D/panic-once ]; then rm -f $D/panic-once; echo "Kernel panic - not syncing: VFS: Unable to mount root fs"; exit 1; fi
 [ -f $D/fail ] && { echo "error: stand-in build failed"; exit 1; }
 p=${PKG#<sys-kernel/}
