@@ -25,6 +25,14 @@ child(char *const argv[], const char *dir, int in, int out, int err, int errpipe
 	if (dir && chdir(dir) < 0)
 		goto fail;
 	signal(SIGPIPE, SIG_DFL);
+	{
+		/* A threaded caller may block signals to take them in one
+		 * thread; the child must still die of SIGTERM. */
+		sigset_t none;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+	}
 	execvp(argv[0], argv);
 fail:
 	code = errno;
