@@ -531,25 +531,15 @@ ensure_image(struct host *h, struct arch *a, enum kind k, FILE *log, char *tag, 
 	tar_writer_fd(&w, fd);
 	if (tar_add_mem(&w, "Dockerfile", 0644, df.s, df.len, e) < 0)
 		goto unlock;
-	if (k == DEPS) {
-		for (i = 0; i < 3; i++) {
-			const char *s = cstr(cfg_member(&g.cfg.root, "portage"), portage[i]);
+	for (i = 0; i < (k == DEPS ? 3u : 2u); i++) {
+		const char *f = k == DEPS ? portage[i] : kfiles[i];
+		const char *s = cstr(cfg_member(&g.cfg.root, "portage"), f);
 
-			if (tar_add_mem(&w, portage[i], 0644, s, strlen(s), e) < 0)
-				goto unlock;
-		}
-		if (tar_add_file(&w, "gentoo.tar", g.snapshot, e) < 0)
-			goto unlock;
-	} else {
-		for (i = 0; i < 2; i++) {
-			const char *s = cstr(cfg_member(&g.cfg.root, "portage"), kfiles[i]);
-
-			if (tar_add_mem(&w, kfiles[i], 0644, s, strlen(s), e) < 0)
-				goto unlock;
-		}
-		if (tar_add_file(&w, "local.diff", g.diff, e) < 0)
+		if (tar_add_mem(&w, f, 0644, s, strlen(s), e) < 0)
 			goto unlock;
 	}
+	if (tar_add_file(&w, k == DEPS ? "gentoo.tar" : "local.diff", k == DEPS ? g.snapshot : g.diff, e) < 0)
+		goto unlock;
 	if (tar_writer_finish(&w, e) < 0)
 		goto unlock;
 	if (lseek(fd, 0, SEEK_SET) < 0) {
@@ -1124,18 +1114,30 @@ human(unsigned long long n, char *out, size_t size)
 	snprintf(out, size, i ? "%.1f%s" : "%.0f%s", v, u[i]);
 }
 
-static int
-do_status(void)
+/* Opens every configured host. */
+static void
+open_all(void)
 {
-	int *need = calloc(g.narches + 1, sizeof *need), bad = 0;
-	const char *label = cstr(&g.cfg.root, "label");
-	time_t now = time(NULL);
-	size_t i, j;
+	int *need = calloc(g.narches + 1, sizeof *need);
+	size_t i;
 
+	if (!need)
+		dk_die(DK_FAIL, "out of memory");
 	for (i = 0; i < g.narches; i++)
 		need[i] = 1;
 	open_hosts(need);
 	free(need);
+}
+
+static int
+do_status(void)
+{
+	const char *label = cstr(&g.cfg.root, "label");
+	time_t now = time(NULL);
+	size_t i, j;
+	int bad = 0;
+
+	open_all();
 	for (i = 0; i < g.nhosts; i++) {
 		struct host *h = &g.hosts[i];
 		struct cfg_node cs, is;
@@ -1176,14 +1178,11 @@ do_status(void)
 static int
 do_prune(int all)
 {
-	int *need = calloc(g.narches + 1, sizeof *need), bad = 0;
 	const char *label = cstr(&g.cfg.root, "label");
 	size_t i, j, k;
+	int bad = 0;
 
-	for (i = 0; i < g.narches; i++)
-		need[i] = 1;
-	open_hosts(need);
-	free(need);
+	open_all();
 	for (i = 0; i < g.nhosts; i++) {
 		struct host *h = &g.hosts[i];
 		unsigned long long freed = 0;

@@ -453,6 +453,19 @@ clear(struct cfg_node *n)
 	n->key = key;
 }
 
+/* The node at path, emptied to become a k; NULL when out of memory. */
+static struct cfg_node *
+vreset(struct cfg_node *root, const char *file, enum cfg_kind k, va_list ap)
+{
+	struct cfg_node *n = vmake(root, file, ap);
+
+	if (n) {
+		clear(n);
+		n->kind = k;
+	}
+	return n;
+}
+
 int
 cfg_set(struct cfg_node *root, const char *file, const char *value, ...)
 {
@@ -460,13 +473,9 @@ cfg_set(struct cfg_node *root, const char *file, const char *value, ...)
 	va_list ap;
 
 	va_start(ap, value);
-	n = vmake(root, file, ap);
+	n = vreset(root, file, CFG_SCALAR, ap);
 	va_end(ap);
-	if (!n)
-		return -1;
-	clear(n);
-	n->kind = CFG_SCALAR;
-	return (n->value = strdup(value)) ? 0 : -1;
+	return n && (n->value = strdup(value)) ? 0 : -1;
 }
 
 int
@@ -477,12 +486,10 @@ cfg_set_words(struct cfg_node *root, const char *file, const char *value, ...)
 	va_list ap;
 
 	va_start(ap, value);
-	n = vmake(root, file, ap);
+	n = vreset(root, file, CFG_LIST, ap);
 	va_end(ap);
 	if (!n)
 		return -1;
-	clear(n);
-	n->kind = CFG_LIST;
 	for (;;) {
 		while (isspace((unsigned char)*p))
 			p++;

@@ -529,23 +529,37 @@ esc(const char *s)
 	return curl_easy_escape(NULL, s, 0);
 }
 
+/* Makes call r on the path fmt filled with a (as it is) and b (URL-
+ * escaped). Returns what engine_call returns. */
+static int
+call_at(struct engine *en, struct engine_req *r, const char *fmt, const char *a, const char *b, struct dk_err *e)
+{
+	char *x = esc(b), *path = NULL;
+	int st;
+
+	if (!x || asprintf(&path, fmt, a, x) < 0) {
+		curl_free(x);
+		return dk_syserrf(e, NULL, 0, "%s", en->url);
+	}
+	r->path = path;
+	st = engine_call(en, r, e);
+	r->path = NULL;
+	curl_free(x);
+	free(path);
+	return st;
+}
+
 int
 engine_image_id(struct engine *en, const char *name, char **id, struct dk_err *e)
 {
 	struct buf out = { 0 };
 	struct engine_req r = { .method = "GET", .out = &out, .timeout = 60 };
-	char *n = esc(name), *path = NULL;
 	struct cfg_node root;
 	const char *s;
 	int st, ret = -1;
 
 	*id = NULL;
-	if (!n || asprintf(&path, "/images/%s/json", n) < 0) {
-		curl_free(n);
-		return dk_syserrf(e, NULL, 0, "%s", en->url);
-	}
-	r.path = path;
-	st = engine_call(en, &r, e);
+	st = call_at(en, &r, "/images/%s%s/json", "", name, e);
 	if (st == 404) {
 		ret = 0;
 	} else if (st >= 200 && st < 300) {
@@ -557,8 +571,6 @@ engine_image_id(struct engine *en, const char *name, char **id, struct dk_err *e
 			cfg_free(&root);
 		}
 	}
-	curl_free(n);
-	free(path);
 	buf_free(&out);
 	return ret;
 }
@@ -752,19 +764,10 @@ engine_remove(struct engine *en, const char *id, struct dk_err *e)
 int
 engine_remove_image(struct engine *en, const char *name, struct dk_err *e)
 {
-	char *n = esc(name), *path = NULL;
 	struct buf out = { 0 };
 	struct engine_req r = { .method = "DELETE", .out = &out, .timeout = 120 };
-	int st;
+	int st = call_at(en, &r, "/images/%s%s?force=1", "", name, e);
 
-	if (!n || asprintf(&path, "/images/%s?force=1", n) < 0) {
-		curl_free(n);
-		return dk_syserrf(e, NULL, 0, "%s", en->url);
-	}
-	r.path = path;
-	st = engine_call(en, &r, e);
-	curl_free(n);
-	free(path);
 	buf_free(&out);
 	return st < 0 || st >= 400 ? -1 : 0;
 }
@@ -847,20 +850,11 @@ engine_logs(struct engine *en, const char *id, engine_sink sink, void *ctx, stru
 int
 engine_put_archive(struct engine *en, const char *id, const char *path, const void *data, size_t n, struct dk_err *e)
 {
-	char *p = esc(path), *u = NULL;
 	struct buf out = { 0 };
 	struct engine_req r = { .method = "PUT", .type = "application/x-tar", .body = data, .body_len = n,
 		.out = &out, .timeout = 300 };
-	int st;
+	int st = call_at(en, &r, "/containers/%s/archive?path=%s", id, path, e);
 
-	if (!p || asprintf(&u, "/containers/%s/archive?path=%s", id, p) < 0) {
-		curl_free(p);
-		return dk_syserrf(e, NULL, 0, "%s", en->url);
-	}
-	r.path = u;
-	st = engine_call(en, &r, e);
-	curl_free(p);
-	free(u);
 	buf_free(&out);
 	return st < 0 || st >= 400 ? -1 : 0;
 }
@@ -868,18 +862,9 @@ engine_put_archive(struct engine *en, const char *id, const char *path, const vo
 int
 engine_get_archive(struct engine *en, const char *id, const char *path, engine_sink sink, void *ctx, struct dk_err *e)
 {
-	char *p = esc(path), *u = NULL;
 	struct engine_req r = { .method = "GET", .sink = sink, .sink_ctx = ctx };
-	int st;
+	int st = call_at(en, &r, "/containers/%s/archive?path=%s", id, path, e);
 
-	if (!p || asprintf(&u, "/containers/%s/archive?path=%s", id, p) < 0) {
-		curl_free(p);
-		return dk_syserrf(e, NULL, 0, "%s", en->url);
-	}
-	r.path = u;
-	st = engine_call(en, &r, e);
-	curl_free(p);
-	free(u);
 	return st < 0 || st >= 400 ? -1 : 0;
 }
 
