@@ -19,7 +19,7 @@ dockerd_start a || exit 1
 A=$DOCKERD_SOCK
 dockerd_start b || exit 1
 B=$DOCKERD_SOCK
-dkb_import "$A" && dkb_import "$B" || { echo "bench: import failed" >&2; exit 1; }
+if ! dkb_import "$A" || ! dkb_import "$B"; then echo "bench: import failed" >&2; exit 1; fi
 dkb_config "$T/one.yaml" "unix://$A"
 dkb_config "$T/two.yaml" "unix://$A, unix://$B"
 targets="6.1 6.6 6.12 6.18 5.10 5.15 5.4 7.2"
@@ -35,7 +35,6 @@ cp "$T/local.diff" "$T/ctx/local.diff"
 printf '' >"$T/ctx/kernel.config"
 printf '' >"$T/ctx/plymouthd.conf"
 cp "$DK_TOP/contrib/docker/Dockerfile.kernel" "$T/ctx/Dockerfile"
-run=$(sed -n 's/^run: //p' "$T/one.yaml")
 t0=$(now)
 for s in $targets; do
 	DOCKER_HOST=unix://$A "$DOCKER" build -q --build-arg "BASE=$deps" -t "build-amd64-gentoo-kernel-$s" "$T/ctx" >/dev/null &&

@@ -31,7 +31,7 @@ if ! dockerd_start b 2>"$T/dockerd.err"; then
 	exit 0
 fi
 B=$DOCKERD_SOCK
-dkb_import "$A" && dkb_import "$B" || { fail "stage import" "$(cat "$T/import.out")"; exit 0; }
+if ! dkb_import "$A" || ! dkb_import "$B"; then fail "stage import" "$(cat "$T/import.out")"; exit 0; fi
 C=$T/c.yaml
 dkb_config "$C" "unix://$A"
 L=$T/logs

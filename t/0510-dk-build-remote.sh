@@ -66,7 +66,7 @@ TMPDIR=$T/tmp t_run "a target builds over ssh" 0 dk-build -c "$T/ssh.yaml" amd64
 t_out "its result line" "amd64-vanilla-kernel-6.1 ok $P/vanilla-kernel/vanilla-kernel-6.1.99-1.gpkg.tar" "$T/out"
 t_grep "it ran over ssh" "attempt 1 on $S\$" "$L/amd64-vanilla-kernel-6.1.log"
 t_eq "the tunnel is closed and its socket gone" "" "$(ls "$T/tmp")"
-if ps -eo args | grep -F -- "$T/tmp/dk-ssh" | grep -qv grep; then fail "no ssh is left running"; else ok "no ssh is left running"; fi
+if pgrep -f -- "$T/tmp/dk-ssh" >/dev/null; then fail "no ssh is left running"; else ok "no ssh is left running"; fi
 dkb_config "$T/ssh-bad.yaml" "ssh://nobody-here@127.0.0.1:$SSHD_PORT$A" "ssh: [ssh, -F, $SSH_CONFIG]"
 TMPDIR=$T/tmp t_run "a refused ssh login fails the target" 1 dk-build -c "$T/ssh-bad.yaml" amd64-gentoo-kernel-6.6
 t_grep "with ssh's reason" "^dk-build: ssh://nobody-here@127.0.0.1:$SSHD_PORT$A: ssh tunnel failed \\(exit 255\\): .*Permission denied" "$T/err"
