@@ -242,8 +242,14 @@ job_next_url(struct fetch_job *j, const char *why)
 	jp->attempt = 0;
 	jp->restarted = 0;
 	jp->not_before = 0;
-	if (jp->url >= j->nurls)
+	if (jp->url >= j->nurls) {
+		struct stat st;
+
+		/* an empty .part helps no later resume */
+		if (stat(jp->part, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+			unlink(jp->part);
 		job_fail(j, "cannot fetch from any URL: %s", buf_str(&jp->tried));
+	}
 	else
 		j->state = FETCH_PENDING;
 }

@@ -4,9 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 K=$CORPUS/sys-kernel
+. "$DK_TOP/t/lib/manifest.sh"
 MG=manifest-gen
-# t_empty NAME FILE: passes when FILE is empty.
-t_empty() { if [ -s "$2" ]; then fail "$1" "not empty: $(head -c 200 "$2")"; else ok "$1"; fi; }
 
 t_run "-h prints usage" 0 $MG -h
 t_grep "-h shows the synopsis" '^usage: manifest-gen \[-cflqSu\]' "$T/out"
