@@ -512,9 +512,9 @@ classify(void)
 			} else {
 				w->have = 1;
 			}
-		} else if (w->expect && !opt.force) {
-			/* portage's assume-digests: an entry already in the
-			 * Manifest stands without downloading the file again */
+		} else if (w->expect && w->asc && !opt.force) {
+			/* sha256sums.asc changes upstream every release: an old
+			 * dated copy cannot be fetched again, its entry stands */
 			w->how = HOW_KEPT;
 		} else {
 			w->how = HOW_FETCH;
@@ -654,7 +654,7 @@ check_signatures(void)
 		}
 		if (bad)
 			continue;
-		if (!covered && (!wants[i].expect || wants[i].how == HOW_FETCH))
+		if (!covered && !(wants[i].expect && manifest_entry_matches(wants[i].expect, &wants[i].r)))
 			err_add("%s: no verified sha256sums.asc covers it", f->name);
 		else if (covered && !listed)
 			err_add("%s: not listed in the verified sha256sums.asc", f->name);
