@@ -512,9 +512,10 @@ classify(void)
 			} else {
 				w->have = 1;
 			}
-		} else if (w->expect && w->asc && !opt.force) {
-			/* sha256sums.asc changes upstream every release: an old
-			 * dated copy cannot be fetched again, its entry stands */
+		} else if (w->expect && !opt.force) {
+			/* as portage: "existing digests for files that do not
+			 * exist in DISTDIR are assumed"; re-downloading a
+			 * 150 MB tarball to confirm its entry is -f's job */
 			w->how = HOW_KEPT;
 		} else {
 			w->how = HOW_FETCH;
