@@ -647,8 +647,15 @@ check_signatures(void)
 					continue;
 				listed = 1;
 				if (strcmp(hex, wants[i].r.sha256)) {
-					err_add("%s/%s: SHA256 differs from %s in the signed %s", opt.distdir, f->name,
-						f->urls[u] + d, all.v[j].name);
+					char *path = distpath(f->name);
+
+					err_add("%s: SHA256 differs from %s in the signed %s%s", path,
+						f->urls[u] + d, all.v[j].name,
+						wants[i].how == HOW_FETCH ? ": removed" : "");
+					/* fetched just now: gone, so the next run fetches again */
+					if (wants[i].how == HOW_FETCH)
+						unlink(path);
+					free(path);
 					bad = 1;
 				}
 			}
