@@ -618,9 +618,12 @@ check_signatures(void)
 		if (!wants[i].asc || !wants[i].have)
 			continue;
 		path = distpath(all.v[i].name);
-		if (sha256sums_verify(path, opt.keyring, &texts[i], &e) < 0)
+		if (sha256sums_verify(path, opt.keyring, &texts[i], &e) < 0) {
 			err_add("%s", e.msg);
-		else
+			/* a bad one fetched just now must not pass as present later */
+			if (wants[i].how == HOW_FETCH)
+				unlink(path);
+		} else
 			good[i] = 1;
 		free(path);
 	}
