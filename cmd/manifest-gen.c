@@ -135,32 +135,34 @@ union_add(const struct srcuri_file *f, struct dk_err *e)
 	return 0;
 }
 
+static struct srcuri_mirrors mirrors;
+static char *mirrors_env;	/* GENTOO_MIRRORS, split in place */
+
 static const struct srcuri_mirrors *
 mirrors_for(const char *pkgdir)
 {
-	static struct srcuri_mirrors m;
 	static int done;
 	struct dk_err e;
 	char *root, *path = NULL;
 
 	if (done)
-		return &m;
+		return &mirrors;
 	done = 1;
 	if (opt.mirrors_file) {
-		if (srcuri_mirrors_load(&m, opt.mirrors_file, &e) < 0)
+		if (srcuri_mirrors_load(&mirrors, opt.mirrors_file, &e) < 0)
 			dk_die(DK_FAIL, "%s", e.msg);
-		return &m;
+		return &mirrors;
 	}
 	root = pkgdir ? pkgsrc_repo_root(pkgdir) : NULL;
 	if (root && asprintf(&path, "%s/profiles/thirdpartymirrors", root) >= 0 && access(path, R_OK) == 0) {
-		if (srcuri_mirrors_load(&m, path, &e) < 0)
+		if (srcuri_mirrors_load(&mirrors, path, &e) < 0)
 			dk_die(DK_FAIL, "%s", e.msg);
-	} else if (srcuri_mirrors_builtin(&m, &e) < 0) {
+	} else if (srcuri_mirrors_builtin(&mirrors, &e) < 0) {
 		dk_die(DK_FAIL, "%s", e.msg);
 	}
 	free(path);
 	free(root);
-	return &m;
+	return &mirrors;
 }
 
 static char *
@@ -765,8 +767,45 @@ write_manifests(void)
 	return rc;
 }
 
+/* Frees what the run built, so the sanitizer build sees no leak. */
+static void
+cleanup(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < npkgs; i++) {
+		free(pkgs[i].dir);
+		free(pkgs[i].mpath);
+		srcuri_free(&pkgs[i].files);
+		manifest_free(&pkgs[i].m);
+	}
+	free(pkgs);
+	for (i = 0; wants && i < all.n; i++) {
+		for (j = 0; j < wants[i].nurls; j++)
+			free(wants[i].urls[j]);
+		free(wants[i].urls);
+	}
+	free(wants);
+	srcuri_free(&all);
+	srcuri_mirrors_free(&mirrors);
+	free(opt.mirrors);
+	free(mirrors_env);
+}
+
+static int run(int argc, char *argv[]);
+
 int
 main(int argc, char *argv[])
+{
+	int rc = run(argc, argv);
+
+	cleanup();
+	curl_global_cleanup();
+	return rc;
+}
+
+static int
+run(int argc, char *argv[])
 {
 	const char *gm;
 	int c, i, rc;
@@ -825,7 +864,7 @@ main(int argc, char *argv[])
 		opt.distdir = getenv("DISTDIR") && *getenv("DISTDIR") ? getenv("DISTDIR") : DEFAULT_DISTDIR;
 	/* GENTOO_MIRRORS as portage reads it: empty means upstream only */
 	if (opt.nmirrors == 0 && (gm = getenv("GENTOO_MIRRORS"))) {
-		char *copy = strdup(gm), *save = NULL, *w;
+		char *copy = mirrors_env = strdup(gm), *save = NULL, *w;
 
 		if (!copy)
 			dk_die(DK_FAIL, "out of memory");
@@ -885,8 +924,5 @@ main(int argc, char *argv[])
 		dk_warn("%d error%s: no Manifest written", nerrors, nerrors == 1 ? "" : "s");
 		return DK_FAIL;
 	}
-	rc = opt.update ? write_manifests() : write_stdout();
-	/* everything is freed by exit: the lists live as long as the run */
-	curl_global_cleanup();
-	return rc;
+	return opt.update ? write_manifests() : write_stdout();
 }
