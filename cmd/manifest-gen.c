@@ -30,8 +30,8 @@
 static void
 usage(void)
 {
-	printf("usage: manifest-gen [-cflqSu] [-d DISTDIR] [-j N] [-K KEYRING] [-M MIRRORS] [-m URL]\n"
-		"                    [-t SECONDS] [EBUILD | PKGDIR | -]...\n"
+	printf("usage: manifest-gen [-cflqSu] [-d DISTDIR] [-j N] [-K KEYRING] [-M MIRRORS] [-m URL] "
+		"[-t SECONDS] [EBUILD | PKGDIR | -] ...\n"
 		"       manifest-gen -h | -V\n");
 }
 
