@@ -1,6 +1,5 @@
 /* ebuild-copy: copy an ebuild to a new version the way a bump needs it.
  * GPL-2.0-only. */
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -27,17 +26,6 @@ usage(void)
 }
 
 static int force, dry;
-
-static void
-on_signal(int sig)
-{
-	const char *tmp = atomic_pending();
-
-	if (tmp)
-		unlink(tmp);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 /* Copies the newest ebuild of version old in pd to PN-new.ebuild and
  * prints the new path. Returns DK_OK or DK_FAIL (reason printed). */
@@ -266,8 +254,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	atomic_cleanup_on_signals();
 	if (argc == 0 && !force && !dry)
 		rc = filter(&o);
 	else if (argc == 1 || argc == 3)
