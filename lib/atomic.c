@@ -71,18 +71,25 @@ atomic_open(struct atomic_file *af, const char *path, mode_t mode, int exact, st
 	size_t n;
 
 	memset(af, 0, sizeof *af);
-	if (!(af->path = strdup(path)) || !(copy = strdup(path)))
-		return dk_syserrf(e, path, 0, "cannot write");
+	if (!(af->path = strdup(path)) || !(copy = strdup(path))) {
+		dk_syserrf(e, path, 0, "cannot write");
+		atomic_abort(af);
+		return -1;
+	}
 	base = basename(copy);
 	if (!(dir = dir_of(path))) {
+		dk_syserrf(e, path, 0, "cannot write");
 		free(copy);
-		return dk_syserrf(e, path, 0, "cannot write");
+		atomic_abort(af);
+		return -1;
 	}
 	n = strlen(dir) + strlen(base) + 16;
 	if (!(af->tmp = malloc(n))) {
+		dk_syserrf(e, path, 0, "cannot write");
 		free(copy);
 		free(dir);
-		return dk_syserrf(e, path, 0, "cannot write");
+		atomic_abort(af);
+		return -1;
 	}
 	snprintf(af->tmp, n, "%s/.%s.XXXXXX", dir, base);
 	free(copy);
@@ -91,6 +98,7 @@ atomic_open(struct atomic_file *af, const char *path, mode_t mode, int exact, st
 		dk_syserrf(e, path, 0, "cannot create temporary file");
 		free(af->tmp);
 		af->tmp = NULL;
+		atomic_abort(af);
 		return -1;
 	}
 	set_pending(af->tmp);
