@@ -50,10 +50,10 @@ get(struct ebuild *eb, char **names, int n, int evaluate, const char *pf, const 
 				return DK_USAGE;
 			}
 			free(cat);
-		} else if (file && ebuild_env_from_path(&env, file, &e) < 0) {
-			dk_perr(&e);
-			ebuild_env_free(&env);
-			return DK_FAIL;
+		} else if (file) {
+			/* an eclass or an oddly named file has no PN/PV: only
+			 * what needs them fails, naming the unset variable */
+			ebuild_env_from_path(&env, file, &e);
 		}
 	}
 	for (int k = 0; k < n; k++) {

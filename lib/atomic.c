@@ -72,33 +72,29 @@ atomic_open(struct atomic_file *af, const char *path, mode_t mode, int exact, st
 
 	memset(af, 0, sizeof *af);
 	if (!(af->path = strdup(path)) || !(copy = strdup(path))) {
-		dk_syserrf(e, path, 0, "cannot write");
-		atomic_abort(af);
-		return -1;
+		free(af->path);
+		af->path = NULL;
+		return dk_syserrf(e, path, 0, "cannot write");
 	}
 	base = basename(copy);
-	if (!(dir = dir_of(path))) {
-		dk_syserrf(e, path, 0, "cannot write");
-		free(copy);
-		atomic_abort(af);
-		return -1;
-	}
-	n = strlen(dir) + strlen(base) + 16;
-	if (!(af->tmp = malloc(n))) {
+	n = strlen(path) + 16;
+	if (!(dir = dir_of(path)) || !(af->tmp = malloc(n + strlen(dir)))) {
 		dk_syserrf(e, path, 0, "cannot write");
 		free(copy);
 		free(dir);
-		atomic_abort(af);
+		free(af->path);
+		af->path = NULL;
 		return -1;
 	}
+	n += strlen(dir);
 	snprintf(af->tmp, n, "%s/.%s.XXXXXX", dir, base);
 	free(copy);
 	free(dir);
 	if ((fd = mkstemp(af->tmp)) < 0) {
 		dk_syserrf(e, path, 0, "cannot create temporary file");
 		free(af->tmp);
-		af->tmp = NULL;
-		atomic_abort(af);
+		free(af->path);
+		af->tmp = af->path = NULL;
 		return -1;
 	}
 	set_pending(af->tmp);
