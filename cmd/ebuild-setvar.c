@@ -1,7 +1,6 @@
 /* ebuild-setvar: read or set global-scope variables of an ebuild.
  * GPL-2.0-only. */
 #include <ctype.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +29,6 @@ is_name(const char *s)
 		if (!isalnum((unsigned char)*s) && *s != '_')
 			return 0;
 	return 1;
-}
-
-static void
-on_signal(int sig)
-{
-	const char *tmp = atomic_pending();
-
-	if (tmp)
-		unlink(tmp);
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 /* -g / -e: one value per name, in the order given. */
@@ -203,8 +191,7 @@ main(int argc, char **argv)
 	}
 	ebuild_free(&eb);
 	if (inplace) {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
+		atomic_cleanup_on_signals();
 		if (atomic_write(inplace, buf_str(&out), out.len, 0644, &e) < 0) {
 			dk_perr(&e);
 			buf_free(&out);

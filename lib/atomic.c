@@ -32,6 +32,23 @@ atomic_pending(void)
 	return pending_set ? pending : NULL;
 }
 
+static void
+on_signal(int sig)
+{
+	if (pending_set)
+		unlink(pending);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+atomic_cleanup_on_signals(void)
+{
+	signal(SIGHUP, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+}
+
 static char *
 dir_of(const char *path)
 {
