@@ -436,6 +436,20 @@ read_file_diff(struct diff *d, const struct rawline *lines, size_t n, size_t *i,
 	while (*i < n && starts(&lines[*i], "@@ "))
 		if (read_hunk(d, f, lines, n, i, e) < 0)
 			goto out;
+	/* diff -N marks a new or deleted file only by an empty side. */
+	if (!git && f->kind == DIFF_MODIFY && f->nhunks == 1) {
+		const struct diff_hunk *h = &f->hunks[0];
+
+		if (!h->old_start && !h->old_count) {
+			f->kind = DIFF_ADD;
+			free(f->old_path);
+			f->old_path = NULL;
+		} else if (!h->new_start && !h->new_count) {
+			f->kind = DIFF_DELETE;
+			free(f->new_path);
+			f->new_path = NULL;
+		}
+	}
 	d->added += f->added;
 	d->removed += f->removed;
 	r = 0;
