@@ -323,8 +323,11 @@ check_cert(X509 *x, time_t now, struct signkey_report *r)
 		note(&r->problems, &r->nproblems, "keyUsage lacks digitalSignature");
 	if (!X509_get0_subject_key_id(x))
 		note(&r->problems, &r->nproblems, "no subjectKeyIdentifier extension");
+	/* OpenSSL 3 leaves it out of the kernel's own self-signed key
+	 * (certs/default_x509.genkey says "keyid", not "keyid:always"),
+	 * and the kernel finds the key without it. */
 	if (!X509_get0_authority_key_id(x))
-		note(&r->problems, &r->nproblems, "no authorityKeyIdentifier extension");
+		note(&r->warnings, &r->nwarnings, "no authorityKeyIdentifier extension");
 	else if (X509_get0_subject_key_id(x) &&
 	    ASN1_OCTET_STRING_cmp(X509_get0_authority_key_id(x), X509_get0_subject_key_id(x)))
 		note(&r->problems, &r->nproblems, "authorityKeyIdentifier is not the subjectKeyIdentifier");
