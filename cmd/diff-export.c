@@ -1,6 +1,7 @@
 /* diff-export: write local.diff, the tree changes the build images apply,
  * checked first. GPL-2.0-only. */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,18 @@ usage(void)
 {
 	fputs(synopsis, stderr);
 	exit(DK_USAGE);
+}
+
+/* ^C while -o is being written: the old file stays, the new one goes. */
+static void
+on_signal(int sig)
+{
+	const char *tmp = atomic_pending();
+
+	if (tmp)
+		unlink(tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 /* A relative GIT_DIR or GIT_WORK_TREE means the caller's directory, not
@@ -139,6 +152,9 @@ main(int argc, char *argv[])
 	if (argc - optind > 1 || (argc - optind == 1 && strcmp(argv[optind], "-")))
 		usage();
 	from_stdin = argc - optind == 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if ((from_stdin && (base || dir)) || (digest && table))
 		usage();
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/evp.h>
 
@@ -811,8 +812,14 @@ int
 diff_check_apply(const struct diff *d, const char *tree, struct dk_err *e)
 {
 	struct vtree vt = { .dir = tree };
+	struct stat st;
 	size_t i;
 	int r = 0;
+
+	if (stat(tree, &st) < 0)
+		return dk_syserrf(e, tree, 0, "cannot read the tree");
+	if (!S_ISDIR(st.st_mode))
+		return dk_errf(e, tree, 0, "not a directory");
 
 	for (i = 0; i < d->nfiles && r == 0; i++)
 		r = apply_file(d, &d->files[i], &vt, e);

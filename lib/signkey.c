@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,8 +193,9 @@ signkey_write(const char *path, const struct buf *data, struct dk_err *e)
 {
 	char *copy = strdup(path), *base = NULL, *tmp = NULL;
 	struct stat st;
+	sigset_t block, old;
 	size_t off = 0;
-	int fd = -1, r = -1, dfd;
+	int fd = -1, r = -1, dfd, blocked = 0;
 
 	if (!copy)
 		return dk_syserrf(e, path, 0, "cannot create");
@@ -207,6 +209,15 @@ signkey_write(const char *path, const struct buf *data, struct dk_err *e)
 	if (!(tmp = malloc(strlen(path) + 16)) || !(base = strdup(path)))
 		goto sys;
 	snprintf(tmp, strlen(path) + 16, "%s/.%s.XXXXXX", dirname(copy), basename(base));
+	/* No ^C between creating the temporary file and removing it: it
+	 * would leave a copy of the private key behind. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	blocked = 1;
 	/* mkstemp opens O_CREAT|O_EXCL; fchmod undoes any umask. */
 	if ((fd = mkstemp(tmp)) < 0) {
 		free(tmp);
@@ -247,6 +258,8 @@ out:
 		unlink(tmp);
 		free(tmp);
 	}
+	if (blocked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	free(base);
 	free(copy);
 	return r;
@@ -395,7 +408,7 @@ signkey_check(const char *path, time_t now, struct signkey_report *r, struct dk_
 		char group[32] = "";
 
 		EVP_PKEY_get_group_name(key, group, sizeof group, NULL);
-		snprintf(r->key, sizeof r->key, "%s %s", EVP_PKEY_get0_type_name(key), group);
+		snprintf(r->key, sizeof r->key, "%.15s %.15s", EVP_PKEY_get0_type_name(key), group);
 	}
 	if (!x)
 		note(&r->problems, &r->nproblems, "no certificate");

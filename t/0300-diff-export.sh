@@ -85,6 +85,15 @@ t_run "git apply agrees" 0 git -C "$tree" apply --check "$T/git.diff"
 ls -R "$tree" >"$T/before"
 t_run "-t writes nothing" 0 sh -c 'ls -R "$1" | cmp -s - "$2"' sh "$tree" "$T/before"
 
+# The README's example: the table on stdout, the checked diff in the file.
+t_run "-s -t -o together" 0 diff-export -s -t "$tree" -o "$T/readme.diff" -C "$wc"
+t_diff "-s -t -o: the table on stdout" "$T/want" "$T/out"
+t_diff "-s -t -o: the diff in the file" "$T/git.diff" "$T/readme.diff"
+t_out "-s -t -o: the summary on stderr" "6 files, 3 packages, +23 -73, sha256 $sum" "$T/err"
+
+t_run "-t: a tree that is not there" 1 diff-export -t "$T/nowhere" -C "$wc"
+t_out "-t: the missing tree is named" "diff-export: $T/nowhere: cannot read the tree: No such file or directory" "$T/err"
+
 # Origin moved on: the Manifest line the hunk ends on changed.
 cp -R "$tree" "$T/moved"
 sed -i '$s/^DIST /DIST changed-/' "$T/moved/sys-kernel/gentoo-kernel/Manifest"
