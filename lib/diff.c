@@ -236,27 +236,28 @@ finish_header(struct diff *d, struct diff_file *f, struct header *h, struct dk_e
 	return 0;
 }
 
+/* The name of a "---" or "+++" line (the number lineno): *null set for
+ * /dev/null, else *name with the a/ or b/ prefix stripped. */
+static int
+side(const struct diff *d, const struct rawline *l, long lineno, int *null, char **name, struct dk_err *e)
+{
+	if (l->len == 13 && !memcmp(l->s + 4, "/dev/null", 9))
+		*null = 1;
+	else if (l->len > 4 && l->s[4] == '/')
+		return dk_errf(e, d->name, lineno, "absolute path %.*s", (int)l->len - 4, l->s + 4);
+	else if (!(*name = strip1(line_name(l->s + 4, l->len - 4))))
+		return dk_errf(e, d->name, lineno, "bad file name (no %c/ prefix?)", l->s[0] == '-' ? 'a' : 'b');
+	return 0;
+}
+
 /* Reads "--- A" and "+++ B" at lines[i], i+1. */
 static int
 minus_plus(struct diff *d, const struct rawline *lines, size_t i, struct header *h, struct dk_err *e)
 {
-	const struct rawline *m = &lines[i], *p = &lines[i + 1];
-
 	h->have_minus = 1;
-	if (m->len == 13 && !memcmp(m->s + 4, "/dev/null", 9)) {
-		h->minus_null = 1;
-	} else if (m->len > 4 && m->s[4] == '/') {
-		return dk_errf(e, d->name, (long)i + 1, "absolute path %.*s", (int)m->len - 4, m->s + 4);
-	} else if (!(h->minus = strip1(line_name(m->s + 4, m->len - 4)))) {
-		return dk_errf(e, d->name, (long)i + 1, "bad file name (no a/ prefix?)");
-	}
-	if (p->len == 13 && !memcmp(p->s + 4, "/dev/null", 9)) {
-		h->plus_null = 1;
-	} else if (p->len > 4 && p->s[4] == '/') {
-		return dk_errf(e, d->name, (long)i + 2, "absolute path %.*s", (int)p->len - 4, p->s + 4);
-	} else if (!(h->plus = strip1(line_name(p->s + 4, p->len - 4)))) {
-		return dk_errf(e, d->name, (long)i + 2, "bad file name (no b/ prefix?)");
-	}
+	if (side(d, &lines[i], (long)i + 1, &h->minus_null, &h->minus, e) < 0 ||
+	    side(d, &lines[i + 1], (long)i + 2, &h->plus_null, &h->plus, e) < 0)
+		return -1;
 	if (h->minus_null && h->plus_null)
 		return dk_errf(e, d->name, (long)i + 1, "both sides are /dev/null");
 	return 0;
@@ -277,6 +278,24 @@ parse_num(const char **p, long *v)
 	return 0;
 }
 
+/* One side of a hunk header after its lead: "start[,count]". */
+static int
+range(const char **p, const char *lead, long *start, long *count)
+{
+	size_t k = strlen(lead);
+
+	if (strncmp(*p, lead, k))
+		return -1;
+	*p += k;
+	*count = 1;
+	if (parse_num(p, start) < 0)
+		return -1;
+	if (**p != ',')
+		return 0;
+	(*p)++;
+	return parse_num(p, count);
+}
+
 /* "@@ -a[,b] +c[,d] @@…" */
 static int
 hunk_header(const struct rawline *l, struct diff_hunk *h)
@@ -287,20 +306,8 @@ hunk_header(const struct rawline *l, struct diff_hunk *h)
 
 	memcpy(tmp, l->s, n);
 	tmp[n] = '\0';
-	h->old_count = h->new_count = 1;
-	if (strncmp(p, "@@ -", 4))
-		return -1;
-	p += 4;
-	if (parse_num(&p, &h->old_start) < 0)
-		return -1;
-	if (*p == ',' && (p++, parse_num(&p, &h->old_count) < 0))
-		return -1;
-	if (strncmp(p, " +", 2))
-		return -1;
-	p += 2;
-	if (parse_num(&p, &h->new_start) < 0)
-		return -1;
-	if (*p == ',' && (p++, parse_num(&p, &h->new_count) < 0))
+	if (range(&p, "@@ -", &h->old_start, &h->old_count) < 0 ||
+	    range(&p, " +", &h->new_start, &h->new_count) < 0)
 		return -1;
 	return strncmp(p, " @@", 3) ? -1 : 0;
 }
@@ -325,7 +332,9 @@ read_hunk(struct diff *d, struct diff_file *f, const struct rawline *lines, size
 	if ((f->kind == DIFF_ADD && (h->old_start || ol)) || (f->kind == DIFF_DELETE && (h->new_start || nl)))
 		return dk_errf(e, d->name, start, "hunk header does not fit a %s file",
 			f->kind == DIFF_ADD ? "new" : "deleted");
-	h->lines = calloc((size_t)(ol + nl) + 1, sizeof *h->lines);
+	/* A header may count more lines than the diff holds (truncated):
+	 * the body can be no longer than the rest of the diff. */
+	h->lines = calloc(n - *i, sizeof *h->lines);
 	if (!h->lines)
 		return dk_syserrf(e, d->name, start, "hunk");
 	for ((*i)++;; (*i)++) {

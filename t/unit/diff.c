@@ -7,24 +7,7 @@
 #include <unistd.h>
 
 #include "diff.h"
-
-static char tmpdir[] = "/tmp/dk-unit.XXXXXX";
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(tmpdir, "/tmp/dk-unit.XXXXXX");
-}
+#include "tmpdir.h"
 
 static void
 put(const char *rel, const char *text)
@@ -269,24 +252,16 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("diff");
-	TCase *tc = tcase_create("diff");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		parse_git_diff,
+		parse_names_with_spaces,
+		parse_errors,
+		limits,
+		apply_dry_run,
+		apply_offsets_and_anchors,
+		apply_sees_earlier_files,
+		package_of,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, parse_git_diff);
-	tcase_add_test(tc, parse_names_with_spaces);
-	tcase_add_test(tc, parse_errors);
-	tcase_add_test(tc, limits);
-	tcase_add_test(tc, apply_dry_run);
-	tcase_add_test(tc, apply_offsets_and_anchors);
-	tcase_add_test(tc, apply_sees_earlier_files);
-	tcase_add_test(tc, package_of);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("diff", tests, sizeof tests / sizeof *tests);
 }

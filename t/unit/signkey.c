@@ -9,24 +9,7 @@
 
 #include "lines.h"
 #include "signkey.h"
-
-static char tmpdir[] = "/tmp/dk-unit.XXXXXX";
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(tmpdir, "/tmp/dk-unit.XXXXXX");
-}
+#include "tmpdir.h"
 
 /* An EC key (fast to make) written to tmpdir/name. */
 static void
@@ -177,21 +160,12 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("signkey");
-	TCase *tc = tcase_create("signkey");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		generate_and_check,
+		never_overwrites,
+		problems_named,
+		bad_subject,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, generate_and_check);
-	tcase_add_test(tc, never_overwrites);
-	tcase_add_test(tc, problems_named);
-	tcase_add_test(tc, bad_subject);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("signkey", tests, sizeof tests / sizeof *tests);
 }
