@@ -114,6 +114,52 @@ done:
 	return r;
 }
 
+/* A new ebuild not yet added to git is missing from the diff without a
+ * word from git diff: warn about every untracked file in the packages the
+ * diff touches. */
+static void
+warn_untracked(const char *dir, const struct diff *d)
+{
+	struct buf out = { 0 };
+	struct dk_err e;
+	char **pkgs, **argv;
+	size_t n, i, k = 0;
+	const char *p;
+
+	if (diff_packages(d, &pkgs, &n) < 0 || !(argv = calloc(n + 8, sizeof *argv))) {
+		if (pkgs)
+			for (i = 0; i < n; i++)
+				free(pkgs[i]);
+		free(pkgs);
+		return;
+	}
+	argv[k++] = "git";
+	argv[k++] = "ls-files";
+	argv[k++] = "-z";
+	argv[k++] = "--full-name";
+	argv[k++] = "--others";
+	argv[k++] = "--exclude-standard";
+	argv[k++] = "--";
+	for (i = 0; i < n; i++) {
+		char *spec = NULL;
+
+		if (asprintf(&spec, ":(top,literal)%s", pkgs[i]) < 0)
+			spec = NULL;
+		free(pkgs[i]);
+		pkgs[i] = spec;
+		if (spec)
+			argv[k++] = spec;
+	}
+	if (n && spawn_run(argv, dir, NULL, &out, NULL, &e) == 0)
+		for (p = buf_str(&out); p < buf_str(&out) + out.len; p += strlen(p) + 1)
+			dk_warn("warning: %s is not tracked by git: not in the diff", p);
+	for (i = 0; i < n; i++)
+		free(pkgs[i]);
+	free(pkgs);
+	free(argv);
+	buf_free(&out);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -189,6 +235,8 @@ main(int argc, char *argv[])
 	} else if (!outpath) {
 		fwrite(d.text, 1, d.len, stdout);
 	}
+	if (!from_stdin)
+		warn_untracked(dir, &d);
 	if (!digest)
 		fprintf(stderr, "%zu files, %zu packages, +%ld -%ld, sha256 %s\n",
 			d.nfiles, diff_npackages(&d), d.added, d.removed, hex);

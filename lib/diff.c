@@ -977,6 +977,27 @@ diff_npackages(const struct diff *d)
 }
 
 int
+diff_packages(const struct diff *d, char ***pkgs, size_t *n)
+{
+	struct row *rows = NULL;
+	size_t nrows = 0, i;
+	int r = rows_make(d, &rows, &nrows);
+
+	*pkgs = NULL;
+	*n = 0;
+	if (r == 0 && !(*pkgs = calloc(nrows + 1, sizeof **pkgs)))
+		r = -1;
+	for (i = 0; i < nrows && r == 0; i++) {
+		if (rows[i].pkg) {
+			(*pkgs)[(*n)++] = rows[i].key;
+			rows[i].key = NULL;
+		}
+	}
+	rows_free(rows, nrows);
+	return r;
+}
+
+int
 diff_table(const struct diff *d, struct buf *out)
 {
 	struct row *rows = NULL;

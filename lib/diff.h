@@ -66,6 +66,9 @@ int diff_check_apply(const struct diff *d, const char *tree, struct dk_err *e);
 int diff_package_of(const char *path, char *out);
 /* Number of distinct packages d touches. */
 size_t diff_npackages(const struct diff *d);
+/* The packages d touches ("CAT/PN", first seen first) into a malloc'ed
+ * array of n malloc'ed strings. Returns 0 or -1 (ENOMEM). */
+int diff_packages(const struct diff *d, char ***pkgs, size_t *n);
 /* Appends the per-package table to out: a line per package, "CAT/PN" then
  * "+VER" per ebuild added, "-VER" per ebuild removed, "VER" per ebuild
  * changed and the package-relative name of every other file changed; a line

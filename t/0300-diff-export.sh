@@ -127,6 +127,15 @@ t_out "-p: the path is named" \
 	"diff-export: git diff origin:$at: sys-kernel/vanilla-kernel/vanilla-kernel-4.19.94-r1.ebuild is outside sys-kernel/gentoo-kernel" "$T/err"
 t_run "-p: every touched package allowed" 0 diff-export -I -p sys-kernel -p virtual/dist-kernel -C "$wc"
 
+# A new ebuild nobody told git about is not in the diff: say so.
+touch "$wc/sys-kernel/gentoo-kernel/gentoo-kernel-6.6.11.ebuild"
+mkdir -p "$wc/sys-kernel/other" && touch "$wc/sys-kernel/other/other-1.ebuild"
+t_run "untracked files: still exported" 0 diff-export -I -C "$wc/sys-kernel"
+t_out "untracked files in the touched packages are named (-C a subdirectory)" \
+	"diff-export: warning: sys-kernel/gentoo-kernel/gentoo-kernel-6.6.11.ebuild is not tracked by git: not in the diff" "$T/err"
+t_out "-C a subdirectory: the whole diff" "$sum" "$T/out"
+rm -r "$wc/sys-kernel/gentoo-kernel/gentoo-kernel-6.6.11.ebuild" "$wc/sys-kernel/other"
+
 # Binary files are refused.
 printf '\000\001\002binary' >"$wc/sys-kernel/gentoo-kernel/files/blob.bin"
 git -C "$wc" add -A && git -C "$wc" commit -qm binary
