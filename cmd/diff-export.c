@@ -1,10 +1,12 @@
 /* diff-export: write local.diff, the tree changes the build images apply,
  * checked first. GPL-2.0-only. */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -69,9 +71,10 @@ git(const char *dir, char *const argv[], struct buf *out, struct dk_err *e)
 	return r;
 }
 
-/* The commit of base (or of origin, else origin/HEAD) into id[41]. */
+/* The commit of base (or of origin, else origin/HEAD) into id[72]
+ * (SHA-1 or SHA-256 object names). */
 static int
-resolve_base(const char *dir, const char **base, char id[41], struct dk_err *e)
+resolve_base(const char *dir, const char **base, char id[72], struct dk_err *e)
 {
 	const char *tries[] = { *base, NULL };
 	struct buf out = { 0 }, spec = { 0 };
@@ -96,9 +99,12 @@ resolve_base(const char *dir, const char **base, char id[41], struct dk_err *e)
 		buf_reset(&out);
 		buf_printf(&spec, "%s^{commit}", tries[i]);
 		argv[4] = spec.s;
-		if (spawn_run(argv, dir, NULL, &out, NULL, &ignored) == 0 && out.len >= 40) {
-			memcpy(id, out.s, 40);
-			id[40] = '\0';
+		size_t n;
+
+		if (spawn_run(argv, dir, NULL, &out, NULL, &ignored) == 0 &&
+		    (n = strcspn(buf_str(&out), "\n")) >= 40 && n < 72) {
+			memcpy(id, out.s, n);
+			id[n] = '\0';
 			*base = tries[i];
 			r = 0;
 			goto done;
@@ -164,7 +170,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *base = NULL, *dir = NULL, *outpath = NULL, *tree = NULL;
-	char **limits = NULL, hex[65], id[41];
+	char **limits = NULL, hex[65], id[72];
 	size_t nlimits = 0;
 	int c, digest = 0, table = 0, from_stdin = 0, status = DK_FAIL;
 	struct buf text = { 0 }, name = { 0 }, tab = { 0 };
@@ -212,6 +218,13 @@ main(int argc, char *argv[])
 		char *gargv[] = { "git", "diff", "--no-color", "--no-ext-diff", "--no-textconv",
 			"--no-relative", "--src-prefix=a/", "--dst-prefix=b/", id, "--", NULL };
 
+		struct stat st;
+
+		/* Else git's chdir fails as "cannot run git". */
+		if (dir && stat(dir, &st) < 0)
+			dk_die(DK_FAIL, "%s: %s", dir, strerror(errno));
+		if (dir && !S_ISDIR(st.st_mode))
+			dk_die(DK_FAIL, "%s: %s", dir, strerror(ENOTDIR));
 		if (dir) {
 			absolute_env("GIT_DIR");
 			absolute_env("GIT_WORK_TREE");

@@ -211,6 +211,15 @@ mkdir "$T/nogit"
 t_run "not a repository" 1 env GIT_CEILING_DIRECTORIES="$T" diff-export -C "$T/nogit"
 t_grep "git's complaint is passed on" '^diff-export: git rev-parse: fatal: not a git repository' "$T/err"
 
+t_run "-C a directory that is not there" 1 diff-export -C "$T/nowhere"
+t_out "the missing directory is named" "diff-export: $T/nowhere: No such file or directory" "$T/err"
+git init -q --object-format=sha256 "$T/sha256"
+echo a >"$T/sha256/f" && git -C "$T/sha256" add f && git -C "$T/sha256" commit -qm a
+echo b >"$T/sha256/f"
+t_run "a SHA-256 repository" 0 diff-export -b HEAD -C "$T/sha256"
+git -C "$T/sha256" diff HEAD >"$T/want"
+t_diff "a SHA-256 repository's diff" "$T/want" "$T/out"
+
 # Usage and output errors.
 t_run "-h" 0 diff-export -h
 t_grep "-h prints the synopsis" '^usage: diff-export \[-Is\]' "$T/out"
