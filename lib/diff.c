@@ -8,6 +8,7 @@
 
 #include "diff.h"
 #include "lines.h"
+#include "version.h"
 
 struct rawline {
 	const char *s;
@@ -857,11 +858,58 @@ diff_package_of(const char *path, char *out)
 	return 0;
 }
 
+/* Versions of the ebuilds a row's package gains, loses or changes. */
+struct vlist {
+	char **v;
+	size_t n;
+};
+
 struct row {
 	char *key;
 	int pkg;
-	struct buf added, removed, changed, other;
+	struct vlist added, removed, changed;
+	struct buf other;
 };
+
+static int
+vlist_add(struct vlist *l, const char *v, size_t len)
+{
+	char **t = realloc(l->v, (l->n + 1) * sizeof *t);
+
+	if (!t)
+		return -1;
+	l->v = t;
+	if (!(l->v[l->n] = strndup(v, len)))
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static int
+by_version(const void *a, const void *b)
+{
+	return version_cmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends " SIGNv" for each version of l in PMS order (git's path order
+ * puts 6.6.10 before 6.6.9). */
+static int
+vlist_print(struct vlist *l, const char *sign, struct buf *out)
+{
+	qsort(l->v, l->n, sizeof *l->v, by_version);
+	for (size_t i = 0; i < l->n; i++)
+		if (buf_printf(out, " %s%s", sign, l->v[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static void
+vlist_free(struct vlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
 
 static struct row *
 row_get(struct row **rows, size_t *n, const char *key, int pkg)
@@ -889,9 +937,9 @@ rows_free(struct row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].key);
-		buf_free(&rows[i].added);
-		buf_free(&rows[i].removed);
-		buf_free(&rows[i].changed);
+		vlist_free(&rows[i].added);
+		vlist_free(&rows[i].removed);
+		vlist_free(&rows[i].changed);
 		buf_free(&rows[i].other);
 	}
 	free(rows);
@@ -921,10 +969,8 @@ row_add(struct row **rows, size_t *n, const char *path, int sign)
 	lrel = strlen(rel);
 	if (!strchr(rel, '/') && lrel > lpn + 8 && !strncmp(rel, pn, lpn) && rel[lpn] == '-' &&
 	    !strcmp(rel + lrel - 7, ".ebuild")) {
-		struct buf *b = sign == '+' ? &r->added : sign == '-' ? &r->removed : &r->changed;
-
-		ret = buf_printf(b, " %s%.*s", sign ? (char[]){ (char)sign, 0 } : "",
-			(int)(lrel - lpn - 8), rel + lpn + 1);
+		ret = vlist_add(sign == '+' ? &r->added : sign == '-' ? &r->removed : &r->changed,
+			rel + lpn + 1, lrel - lpn - 8);
 	} else {
 		ret = buf_printf(&r->other, " %s", rel);
 	}
@@ -1004,9 +1050,13 @@ diff_table(const struct diff *d, struct buf *out)
 	size_t n = 0, i;
 	int r = rows_make(d, &rows, &n);
 
-	for (i = 0; i < n && r == 0; i++)
-		r = buf_printf(out, "%s%s%s%s%s\n", rows[i].key, buf_str(&rows[i].added),
-			buf_str(&rows[i].removed), buf_str(&rows[i].changed), buf_str(&rows[i].other));
+	for (i = 0; i < n && r == 0; i++) {
+		if (buf_adds(out, rows[i].key) < 0 || vlist_print(&rows[i].added, "+", out) < 0 ||
+		    vlist_print(&rows[i].removed, "-", out) < 0 ||
+		    vlist_print(&rows[i].changed, "", out) < 0 ||
+		    buf_printf(out, "%s\n", buf_str(&rows[i].other)) < 0)
+			r = -1;
+	}
 	rows_free(rows, n);
 	return r;
 }

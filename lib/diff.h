@@ -71,8 +71,9 @@ size_t diff_npackages(const struct diff *d);
 int diff_packages(const struct diff *d, char ***pkgs, size_t *n);
 /* Appends the per-package table to out: a line per package, "CAT/PN" then
  * "+VER" per ebuild added, "-VER" per ebuild removed, "VER" per ebuild
- * changed and the package-relative name of every other file changed; a line
- * with the path for each file outside packages. Returns 0 or -1 (ENOMEM). */
+ * changed (each in PMS version order) and the package-relative name of
+ * every other file changed; a line with the path for each file outside
+ * packages. Returns 0 or -1 (ENOMEM). */
 int diff_table(const struct diff *d, struct buf *out);
 
 /* The SHA-256 of the diff text as 64 lower-case hex digits into hex[65].

@@ -233,6 +233,27 @@ START_TEST(apply_sees_earlier_files)
 }
 END_TEST
 
+/* git lists 6.6.10 before 6.6.9; the table does not. */
+START_TEST(table_in_version_order)
+{
+	static const char text[] =
+		"diff --git a/c/p/p-6.6.10.ebuild b/c/p/p-6.6.10.ebuild\nnew file mode 100644\n"
+		"diff --git a/c/p/p-6.6.9-r1.ebuild b/c/p/p-6.6.9-r1.ebuild\nnew file mode 100644\n"
+		"diff --git a/c/p/p-6.6.9.ebuild b/c/p/p-6.6.9.ebuild\ndeleted file mode 100644\n"
+		"diff --git a/c/p/p-6.6.9_p1.ebuild b/c/p/p-6.6.9_p1.ebuild\nnew file mode 100644\n"
+		"diff --git a/c/p/p-7.ebuild b/c/p/p-7.ebuild\nold mode 100644\nnew mode 100755\n";
+	struct diff d;
+	struct dk_err e;
+	struct buf t = { 0 };
+
+	ck_assert_int_eq(parse(&d, text, &e), 0);
+	ck_assert_int_eq(diff_table(&d, &t), 0);
+	ck_assert_str_eq(t.s, "c/p +6.6.9-r1 +6.6.9_p1 +6.6.10 -6.6.9 7\n");
+	buf_free(&t);
+	diff_free(&d);
+}
+END_TEST
+
 START_TEST(package_of)
 {
 	char out[64];
@@ -260,6 +281,7 @@ main(void)
 		apply_dry_run,
 		apply_offsets_and_anchors,
 		apply_sees_earlier_files,
+		table_in_version_order,
 		package_of,
 	};
 
