@@ -319,6 +319,7 @@ read_hunk(struct diff *d, struct diff_file *f, const struct rawline *lines, size
 {
 	struct diff_hunk *h;
 	long start = (long)*i + 1, ol, nl;
+	size_t cap;
 
 	if (!(h = realloc(f->hunks, (f->nhunks + 1) * sizeof *h)))
 		return dk_syserrf(e, d->name, start, "hunk");
@@ -333,9 +334,12 @@ read_hunk(struct diff *d, struct diff_file *f, const struct rawline *lines, size
 	if ((f->kind == DIFF_ADD && (h->old_start || ol)) || (f->kind == DIFF_DELETE && (h->new_start || nl)))
 		return dk_errf(e, d->name, start, "hunk header does not fit a %s file",
 			f->kind == DIFF_ADD ? "new" : "deleted");
-	/* A header may count more lines than the diff holds (truncated):
-	 * the body can be no longer than the rest of the diff. */
-	h->lines = calloc(n - *i, sizeof *h->lines);
+	/* The body is at most ol + nl lines, and no longer than the rest of
+	 * the diff whatever a (truncated or hostile) header counts. */
+	cap = n - *i;
+	if ((size_t)ol < cap && (size_t)nl < cap && (size_t)ol + (size_t)nl < cap)
+		cap = (size_t)ol + (size_t)nl + 1;
+	h->lines = calloc(cap, sizeof *h->lines);
 	if (!h->lines)
 		return dk_syserrf(e, d->name, start, "hunk");
 	for ((*i)++;; (*i)++) {
@@ -896,7 +900,8 @@ by_version(const void *a, const void *b)
 static int
 vlist_print(struct vlist *l, const char *sign, struct buf *out)
 {
-	qsort(l->v, l->n, sizeof *l->v, by_version);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, by_version);
 	for (size_t i = 0; i < l->n; i++)
 		if (buf_printf(out, " %s%s", sign, l->v[i]) < 0)
 			return -1;
