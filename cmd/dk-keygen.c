@@ -119,7 +119,15 @@ main(int argc, char *argv[])
 			errno = EEXIST;
 		dk_die(DK_FAIL, "%s: cannot create: %s", argv[optind], strerror(errno));
 	}
-	if (signkey_generate(&o, &pem, fpr, &e) < 0 || signkey_write(argv[optind], &pem, &e) < 0) {
+	/* A big RSA key takes seconds (minutes at 16384 bits): say why the
+	 * terminal is quiet, then clear the line. */
+	if (isatty(2))
+		fprintf(stderr, "%s: making the %s key...", dk_prog,
+			o.type == SIGNKEY_EC ? "ECDSA P-384" : "RSA");
+	c = signkey_generate(&o, &pem, fpr, &e);
+	if (isatty(2))
+		fputs("\r\033[K", stderr);
+	if (c < 0 || signkey_write(argv[optind], &pem, &e) < 0) {
 		if (pem.s)
 			memset(pem.s, 0, pem.len);
 		buf_free(&pem);
