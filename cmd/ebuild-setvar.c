@@ -1,7 +1,6 @@
 /* ebuild-setvar: read or set global-scope variables of an ebuild.
  * GPL-2.0-only. */
 #include <ctype.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,17 +31,6 @@ is_name(const char *s)
 	return 1;
 }
 
-static void
-on_signal(int sig)
-{
-	const char *tmp = atomic_pending();
-
-	if (tmp)
-		unlink(tmp);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 /* -g / -e: one value per name, in the order given. */
 static int
 get(struct ebuild *eb, char **names, int n, int evaluate, const char *pf, const char *file)
@@ -62,10 +50,10 @@ get(struct ebuild *eb, char **names, int n, int evaluate, const char *pf, const 
 				return DK_USAGE;
 			}
 			free(cat);
-		} else if (file && ebuild_env_from_path(&env, file, &e) < 0) {
-			dk_perr(&e);
-			ebuild_env_free(&env);
-			return DK_FAIL;
+		} else if (file) {
+			/* an eclass or an oddly named file has no PN/PV: only
+			 * what needs them fails, naming the unset variable */
+			ebuild_env_from_path(&env, file, &e);
 		}
 	}
 	for (int k = 0; k < n; k++) {
@@ -203,8 +191,7 @@ main(int argc, char **argv)
 	}
 	ebuild_free(&eb);
 	if (inplace) {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
+		atomic_cleanup_on_signals();
 		if (atomic_write(inplace, buf_str(&out), out.len, 0644, &e) < 0) {
 			dk_perr(&e);
 			buf_free(&out);
