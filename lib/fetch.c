@@ -51,6 +51,13 @@ url_host(const char *url, char *out, size_t n)
 	}
 	s += 3;
 	end = s + strcspn(s, "/?#");
+	/* the host without user or port: two ports are still one machine */
+	if (memchr(s, '@', (size_t)(end - s)))
+		s = (const char *)memchr(s, '@', (size_t)(end - s)) + 1;
+	if (*s == '[')
+		end = s + strcspn(s, "]") + 1 < end ? s + strcspn(s, "]") + 1 : end;
+	else if (memchr(s, ':', (size_t)(end - s)))
+		end = memchr(s, ':', (size_t)(end - s));
 	snprintf(out, n, "%.*s", (int)(end - s), s);
 }
 
@@ -374,7 +381,7 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 	while (finished < n) {
 		double t = now(), wake = 1.0;
 		CURLMsg *msg;
-		int left, still;
+		int left, still, ended = 0;
 
 		finished = 0;
 		active = 0;
@@ -411,6 +418,7 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
 			job_done(multi, j, msg->data.result, o);
+			ended = 1;
 		}
 		if (o->progress && t - last_progress >= 0.5) {
 			struct fetch_progress p = { 0 };
@@ -431,7 +439,8 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 			o->progress(o->progress_arg, &p);
 			last_progress = t;
 		}
-		if (active > 0 || wake < 1.0)
+		/* a transfer that just ended frees a slot: fill it at once */
+		if (!ended && (active > 0 || wake < 1.0))
 			curl_multi_poll(multi, NULL, 0, (int)(wake * 1000) + 1, NULL);
 	}
 	for (i = 0; i < n; i++) {
