@@ -133,3 +133,12 @@ t_grep "stdout on /dev/full: says so" "write error: standard output" "$T/err"
 printf 'ok.bin %s/a.bin\n%s/x.bin\n' "$U" "$U" >"$T/bad"
 t_run "a URL where a name belongs" 1 manifest-gen -l <"$T/bad"
 t_grep "bad line reported with its number" "^manifest-gen: <stdin>:2: '$U/x.bin' is not a file name" "$T/err"
+
+# On a terminal: one live progress line on stderr; -q silences it.
+D6=$T/dist6
+mkdir -p "$D6"
+script -qec "manifest-gen -d '$D6' <'$T/list6' >/dev/null" "$T/tty.err" >/dev/null 2>&1
+t_grep "tty: progress line with files, bytes, rate" "^.*manifest-gen: [0-9]+/6 files, [0-9.]+ MiB, [0-9.]+ MiB/s" "$T/tty.err"
+rm -f "$D6"/*
+script -qec "manifest-gen -q -d '$D6' <'$T/list6' >/dev/null" "$T/tty.err" >/dev/null 2>&1
+t_run "tty with -q: no progress" 1 grep -q 'files,' "$T/tty.err"
