@@ -75,21 +75,8 @@ static struct srcuri_list all;
 static struct want *wants;
 static int nerrors;
 
-static void
-err_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-err_add(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", dk_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	nerrors++;
-}
+/* A problem that fails the run; all are reported before exiting. */
+#define err_add(...) (dk_warn(__VA_ARGS__), nerrors++)
 
 static void
 note(void *arg, const char *msg)
