@@ -137,23 +137,20 @@ job_finish(struct fetch_job *j, const struct fetch_opts *o)
 		return;
 	}
 	if (j->have_expect && !o->force) {
-		struct manifest_like { uint64_t size; const char *b, *s; } x = {
-			j->expect_size, j->expect_blake2b, j->expect_sha512 };
-
-		if (r.size != x.size)
+		if (r.size != j->expect_size)
 			snprintf(why, sizeof why, "size mismatch: got %" PRIu64 " bytes, Manifest says %" PRIu64,
-				r.size, x.size);
-		else if (x.b && strcmp(x.b, r.blake2b))
+				r.size, j->expect_size);
+		else if (j->expect_blake2b && strcmp(j->expect_blake2b, r.blake2b))
 			snprintf(why, sizeof why, "BLAKE2B mismatch with the Manifest");
-		else if (x.s && strcmp(x.s, r.sha512))
+		else if (j->expect_sha512 && strcmp(j->expect_sha512, r.sha512))
 			snprintf(why, sizeof why, "SHA512 mismatch with the Manifest");
 		else
 			why[0] = '\0';
 		if (why[0]) {
-			/* the content is wrong, not short: never resume from it */
-			unlink(jp->part);
 			char msg[512];
 
+			/* the content is wrong, not short: never resume from it */
+			unlink(jp->part);
 			snprintf(msg, sizeof msg, "%s (from %s; -f takes the new file)", why,
 				jp->url < j->nurls ? j->urls[jp->url] : "the partial file");
 			job_fail(j, "%s", msg);

@@ -227,11 +227,14 @@ hash_file(const char *path, unsigned which, struct hash_result *res, struct dk_e
 		size_t got = 0;
 		ssize_t n;
 
+		int failed;
+
 		pthread_mutex_lock(&r.mu);
 		while (r.taken + RING_N <= i)
 			pthread_cond_wait(&r.cv, &r.mu);
+		failed = r.failed;
 		pthread_mutex_unlock(&r.mu);
-		if (r.failed)
+		if (failed)
 			break;
 		while (got < RING_SZ) {
 			n = read(fd, s + got, RING_SZ - got);
@@ -257,7 +260,9 @@ hash_file(const char *path, unsigned which, struct hash_result *res, struct dk_e
 		pthread_cond_broadcast(&r.cv);
 		pthread_mutex_unlock(&r.mu);
 		if (hash_update_some(&h, HASH_BLAKE2B, s, got) < 0) {
+			pthread_mutex_lock(&r.mu);
 			r.failed = 1;
+			pthread_mutex_unlock(&r.mu);
 			break;
 		}
 		h.size += got;

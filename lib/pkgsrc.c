@@ -347,11 +347,24 @@ walk_eclasses(struct walk *w, const struct ebuild *from, char **names)
 	size_t i, k;
 
 	for (i = 0; names && names[i]; i++) {
+		size_t nl = strlen(names[i]);
 		long line = 0;
 
+		/* the line of the inherit that names it, for messages */
+		for (k = 0; k < from->ncmds && !line; k++) {
+			const struct ebuild_cmd *c = &from->cmds[k];
+			size_t p = c->end, eol = next_line(from, c->end);
+
+			if (strcmp(c->name, "inherit"))
+				continue;
+			for (; p + nl <= eol && !line; p++)
+				if (!memcmp(from->text + p, names[i], nl) && strchr(" \t", from->text[p - 1])
+				    && (p + nl == from->len || strchr(" \t\n;", from->text[p + nl])))
+					line = c->line;
+		}
 		for (k = 0; k < from->ncmds && !line; k++)
 			if (!strcmp(from->cmds[k].name, "inherit"))
-				line = from->cmds[k].line;
+				line = from->cmds[k].line;	/* continued lines */
 		if (walk_one(w, from, names[i], line) < 0)
 			return -1;
 	}

@@ -152,3 +152,6 @@ t_out "the ebuild's = replaces the eclass's" "a.tar.gz https://a.example/a.tar.g
 printf 'EAPI=8\ninherit bar nosuch\nSRC_URI="https://a.example/a.tar.gz"\n' >"$R/cat/foo/foo-1.ebuild"
 t_run "an eclass the tree lacks" 1 $MG -l "$R/cat/foo/foo-1.ebuild"
 t_out "... is an error naming it" "manifest-gen: $R/cat/foo/foo-1.ebuild:2: inherit nosuch: eclass not found in $(cd "$R" && pwd -P)/eclass: it may set SRC_URI, so the fetch list cannot be known" "$T/err"
+printf 'EAPI=8\ninherit bar\n\ninherit toolchain-funcs other\nSRC_URI="https://a.example/a.tar.gz"\n' >"$R/cat/foo/foo-1.ebuild"
+t_run "second inherit line, missing eclass" 1 $MG -l "$R/cat/foo/foo-1.ebuild"
+t_grep "... named at its own line" "foo-1.ebuild:4: inherit other: eclass not found" "$T/err"
