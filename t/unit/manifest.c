@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
+#include "fetch.h"
 #include "hash.h"
 #include "manifest.h"
 #include "sha256sums.h"
@@ -177,6 +181,72 @@ START_TEST(sha256sums_lookup_names)
 }
 END_TEST
 
+/* fetch_run over file:// URLs: one good, one from the second URL, one
+ * with content differing from its expected entry, one nowhere. */
+START_TEST(fetch_file_urls)
+{
+	char dir[] = "/tmp/dk-fetch.XXXXXX", path[256], u1[300], u2[300], u3[300];
+	struct fetch_job j[4];
+	struct fetch_opts o = { 0 };
+	struct dk_err e;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/src", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/src/abc", dir);
+	fp = fopen(path, "w");
+	fputs("abc", fp);
+	fclose(fp);
+	snprintf(u1, sizeof u1, "file://%s/src/abc", dir);
+	snprintf(u2, sizeof u2, "file://%s/src/none", dir);
+	snprintf(u3, sizeof u3, "file://%s/src/nothing", dir);
+	char *good[] = { u1 }, *second[] = { u2, u1 }, *none[] = { u2, u3 };
+	memset(j, 0, sizeof j);
+	j[0].name = "a";
+	j[0].urls = good;
+	j[0].nurls = 1;
+	j[0].hashes = HASH_SHA256;
+	j[1].name = "b";
+	j[1].urls = second;
+	j[1].nurls = 2;
+	j[2].name = "c";
+	j[2].urls = good;
+	j[2].nurls = 1;
+	j[2].have_expect = 1;
+	j[2].expect_size = 4;
+	j[3].name = "d";
+	j[3].urls = none;
+	j[3].nurls = 2;
+	o.distdir = dir;
+	o.jobs = 2;
+	o.per_host = 2;
+	o.stall_secs = 5;
+	o.backoff_ms = 10;
+	o.tries = 2;
+	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
+	ck_assert_int_eq(fetch_run(j, 4, &o, &e), 2);
+	ck_assert_int_eq(j[0].state, FETCH_DONE);
+	ck_assert_str_eq(j[0].result.blake2b, ABC_B2);
+	ck_assert_str_eq(j[0].result.sha256, ABC_S256);
+	ck_assert_int_eq(j[1].state, FETCH_DONE);
+	ck_assert_str_eq(j[1].result.sha512, ABC_S512);
+	ck_assert_int_eq(j[2].state, FETCH_FAILED);
+	ck_assert_ptr_nonnull(strstr(j[2].err, "c: size mismatch: got 3 bytes, Manifest says 4"));
+	ck_assert_int_eq(j[3].state, FETCH_FAILED);
+	ck_assert_ptr_nonnull(strstr(j[3].err, "d: cannot fetch from any URL: file://"));
+	snprintf(path, sizeof path, "%s/c.part", dir);
+	ck_assert_int_ne(access(path, F_OK), 0);	/* wrong content is not kept */
+	snprintf(path, sizeof path, "%s/c", dir);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/a", dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	curl_global_cleanup();
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -191,6 +261,7 @@ main(void)
 	tcase_add_test(tc, manifest_errors);
 	tcase_add_test(tc, srcuri_branches);
 	tcase_add_test(tc, sha256sums_lookup_names);
+	tcase_add_test(tc, fetch_file_urls);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
