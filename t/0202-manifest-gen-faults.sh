@@ -65,6 +65,12 @@ printf 'x' >"$D/g.bin.part"
 t_eq "-f: a stale .part is resumed, exit 0" 0 "$?"
 t_grep "-f: resumed from byte 1" "^GET /ok/g.bin bytes=1-$" "$W/requests.log"
 
+# At most two transfers per host, whatever -j says.
+for i in 1 2 3 4 5 6; do cp "$W/g.bin" "$W/h$i.bin"; echo "h$i.bin $U/hold/h$i.bin"; done >"$T/hold"
+t_run "-j 6 against one host" 0 manifest-gen -j 6 -d "$D" <"$T/hold"
+t_eq "-j 6 against one host: six entries" 6 "$(grep -c '^DIST h' "$T/out")"
+t_run "-j 6 against one host: never more than two at once" 0 test "$(cat "$W/hold.max")" -le 2
+
 echo "g.bin $U/404/g.bin" | manifest-gen -d "$T" >"$T/out" 2>"$T/err"
 t_eq "404: exit 1" 1 "$?"
 t_eq "404: not retried" 1 "$(grep -c '^GET /404/g.bin ' "$W/requests.log")"

@@ -8,6 +8,8 @@
 #            later ones as ok
 #   short    always claims the full Content-Length, sends half, closes
 #   wrong    the right length, other bytes
+#   hold     as ok after 0.3 s; the most requests it ever held at once
+#            is kept in ROOT/hold.max
 # Every request is logged to ROOT/requests.log as "METHOD PATH RANGE".
 # Licence: GPL-2.0-only.
 import http.server
@@ -19,6 +21,7 @@ import time
 ROOT, PORTFILE = sys.argv[1], sys.argv[2]
 seen = set()
 lock = threading.Lock()
+held = [0, 0]  # now, most
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -45,6 +48,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data = f.read()
         if mode == "500once" and first:
             return self.fail(500)
+        if mode == "hold":
+            with lock:
+                held[0] += 1
+                held[1] = max(held)
+                with open(os.path.join(ROOT, "hold.max"), "w") as f:
+                    f.write("%d\n" % held[1])
+            time.sleep(0.3)
+            with lock:
+                held[0] -= 1
         if mode == "wrong":
             data = bytes(b ^ 0x55 for b in data)
         start = 0
