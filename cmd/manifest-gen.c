@@ -862,6 +862,8 @@ run(int argc, char *argv[])
 			opt.mirrors[opt.nmirrors++] = w;
 		}
 	}
+	/* ^C leaves the old Manifest and resumable .part files, no temp file */
+	atomic_cleanup_on_signals();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		dk_die(DK_FAIL, "cannot start libcurl");
 
