@@ -350,7 +350,6 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 	double start = now(), last_progress = 0;
 	size_t i, finished = 0;
 	int active = 0, failed = 0;
-	uint64_t expect = 0;
 
 	if (!privs || !multi) {
 		free(privs);
@@ -372,8 +371,6 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 		} else if (jobs[i].nurls == 0) {
 			job_fail(&jobs[i], "%s", "no URL to fetch it from");
 		}
-		if (jobs[i].have_expect)
-			expect += jobs[i].expect_size;
 	}
 	while (finished < n) {
 		double t = now(), wake = 1.0;
@@ -419,19 +416,36 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 		}
 		if (o->progress && t - last_progress >= 0.5) {
 			struct fetch_progress p = { 0 };
+			int known = 1;
 
+			/* the run's size: done files, Content-Length of running
+			 * ones, old Manifest sizes of waiting ones */
 			for (i = 0; i < n; i++) {
 				struct job_priv *jp = jobs[i].priv;
+				curl_off_t cl = -1;
 
 				if (jobs[i].state == FETCH_DONE || jobs[i].state == FETCH_FAILED)
 					p.done++;
-				if (jobs[i].state == FETCH_DONE)
+				if (jobs[i].state == FETCH_DONE) {
 					p.bytes += jobs[i].result.size;
-				else if (jp->hs.ctx[0])
+					p.expect += jobs[i].result.size;
+					continue;
+				}
+				if (jp->hs.ctx[0])
 					p.bytes += jp->hs.size;
+				if (jobs[i].state == FETCH_FAILED)
+					continue;
+				if (jobs[i].have_expect)
+					p.expect += jobs[i].expect_size;
+				else if (jobs[i].state == FETCH_ACTIVE && jp->easy
+				    && curl_easy_getinfo(jp->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK && cl >= 0)
+					p.expect += jp->offset + (uint64_t)cl;
+				else
+					known = 0;
 			}
+			if (!known)
+				p.expect = 0;
 			p.total = n;
-			p.expect = expect;
 			p.rate = t > start ? (double)p.bytes / (t - start) : 0;
 			o->progress(o->progress_arg, &p);
 			last_progress = t;
