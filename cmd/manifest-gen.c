@@ -655,7 +655,8 @@ check_signatures(void)
 		if (bad)
 			continue;
 		if (!covered && !(wants[i].expect && manifest_entry_matches(wants[i].expect, &wants[i].r)))
-			err_add("%s: no verified sha256sums.asc covers it", f->name);
+			err_add("%s: no sha256sums.asc verified in this run covers it (an old dated one is only"
+				" in the Manifest: was SHA256SUM_DATE bumped?)", f->name);
 		else if (covered && !listed)
 			err_add("%s: not listed in the verified sha256sums.asc", f->name);
 	}

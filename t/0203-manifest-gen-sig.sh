@@ -107,3 +107,12 @@ cp "$T/Manifest.before" "$P/Manifest"
 bump -K "$T/nosuch.asc"
 t_eq "missing keyring: exit 1" 1 "$?"
 t_grep "missing keyring: named" "nosuch.asc" "$T/err"
+
+# A new patch under an old SHA256SUM_DATE: its asc is only in the Manifest.
+sed 's/^SHA256SUM_DATE=.*/SHA256SUM_DATE=20261003/' "$P/gentoo-kernel-7.2.10.ebuild" >"$T/e" && mv "$T/e" "$P/gentoo-kernel-7.2.10.ebuild"
+cp "$T/Manifest.before" "$P/Manifest"
+rm -f "$D"/*
+bump -K "$GPG_KEYRING"
+t_eq "new patch, old SHA256SUM_DATE: exit 1" 1 "$?"
+t_grep "... says what is missing" "^manifest-gen: patch-7.2.10.xz: no sha256sums.asc verified in this run covers it .*SHA256SUM_DATE" "$T/err"
+t_run "... Manifest untouched" 0 cmp "$T/Manifest.before" "$P/Manifest"
