@@ -33,9 +33,7 @@ cd "$SAMPLE/gentoo"
 BINPKG_DOCKER=$SAMPLE/binpkg-docker
 export BINPKG_DOCKER
 step "Bump: copy, set variables, Manifests (signature checked), commit, local.diff"
-show bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" \
-	-s gentoo-kernel:CONFIG_VER=7.2.5-gentoo \
-	7.2.9 7.2.10 6.18.1 6.18.2
+show bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10 6.18.1 6.18.2
 show git log --oneline origin/HEAD..HEAD
 show manifest-gen -c sys-kernel/gentoo-kernel
 show diff-export -s -b origin

@@ -5,8 +5,8 @@
 # Source after t/lib.sh, t/lib/nginx.sh and t/lib/gpg.sh.
 # Licence: GPL-2.0-only.
 #
-# sample_init DIR: makes DIR/origin.git (bare), DIR/gentoo (a clone with
-#   Manifests committed), DIR/www/distfiles served at $NGINX_URL, an empty
+# sample_init DIR: makes DIR/origin.git (bare, its one commit holding the
+#   sample with Manifests), DIR/gentoo (a clone of it), DIR/www/distfiles served at $NGINX_URL, an empty
 #   DIR/distfiles (DISTDIR) and a key (GPG_KEYRING). Returns 1 if nginx or
 #   gpg cannot start.
 # sample_standins CAT/PN OLD NEW...: stand-in distfiles for what the bumped
@@ -44,21 +44,23 @@ sample_init() {
 	nginx_start "$SAMPLE/www" || return 1
 	DISTDIR=$SAMPLE/distfiles
 	export DISTDIR
-	git init -q "$SAMPLE/gentoo"
-	cp -R "$DK_TOP/t/data/repo/." "$SAMPLE/gentoo/"
+	git init -q "$SAMPLE/seed"
+	cp -R "$DK_TOP/t/data/repo/." "$SAMPLE/seed/"
 	(
-		cd "$SAMPLE/gentoo" || exit 1
+		cd "$SAMPLE/seed" || exit 1
 		git config user.name "Dk Sample"
 		git config user.email "dk-sample@example.invalid"
-		git config commit.gpgsign false
 		_standins sys-kernel/*/*.ebuild || exit 1
 		for _p in sys-kernel/gentoo-kernel sys-kernel/vanilla-kernel sys-kernel/gentoo-kernel-bin; do
 			manifest-gen -q -u -K "$GPG_KEYRING" -m "$NGINX_URL" -d "$DISTDIR" "$_p" || exit 1
 		done
 		git add -A && git commit -q -m "sample tree" &&
 		git clone -q --bare . "$SAMPLE/origin.git" &&
-		git remote add origin "$SAMPLE/origin.git" && git fetch -q origin &&
-		git branch -q -u origin/master 2>/dev/null || git branch -q -u origin/main
+		git clone -q "$SAMPLE/origin.git" "$SAMPLE/gentoo" &&
+		cd "$SAMPLE/gentoo" &&
+		git config user.name "Dk Sample" &&
+		git config user.email "dk-sample@example.invalid" &&
+		git config commit.gpgsign false
 	) || return 1
 }
 
