@@ -98,6 +98,10 @@ check: deps
 	$(MAKE) O=asan/ SANITIZE=1 all units
 	t/run.sh . asan/
 
+# The whole bump on the bundled sample, on loopback: see README.
+demo: deps all
+	t/demo.sh
+
 # Only the man pages, for a quick look.
 lint:
 	mandoc -Tlint -W warning $(MANS)

@@ -1,0 +1,254 @@
+/* dk: portage Manifest files. GPL-2.0-only. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lines.h"
+#include "manifest.h"
+
+static void
+entry_free(struct manifest_entry *me)
+{
+	free(me->type);
+	free(me->name);
+	free(me->blake2b);
+	free(me->sha512);
+	free(me->line);
+}
+
+static struct manifest_entry *
+manifest_add(struct manifest *m)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64;
+		struct manifest_entry *v = realloc(m->v, cap * sizeof *v);
+
+		if (!v)
+			return NULL;
+		m->v = v;
+		m->cap = cap;
+	}
+	memset(&m->v[m->n], 0, sizeof m->v[0]);
+	return &m->v[m->n++];
+}
+
+static int
+is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	if (strlen(s) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", s[i]))
+			return 0;
+	return 1;
+}
+
+/* Parses one line (NUL-terminated, modified by strtok) into me. */
+static int
+parse_line(struct manifest_entry *me, char *line, const char *name, long lineno, struct dk_err *e)
+{
+	char *save = NULL, *tok, *end;
+	char *w[64];
+	int n = 0, i;
+
+	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (n == 64)
+			return dk_errf(e, name, lineno, "too many fields");
+		w[n++] = tok;
+	}
+	if (n < 3 || n % 2 == 0)
+		return dk_errf(e, name, lineno, "malformed entry: want TYPE NAME SIZE (HASH VALUE)...");
+	errno = 0;
+	me->size = strtoull(w[2], &end, 10);
+	if (errno || *end || w[2][0] == '-')
+		return dk_errf(e, name, lineno, "bad size '%s'", w[2]);
+	if (!(me->type = strdup(w[0])) || !(me->name = strdup(w[1])))
+		return dk_syserrf(e, name, lineno, "cannot read");
+	for (i = 3; i < n; i += 2) {
+		char **slot = !strcmp(w[i], "BLAKE2B") ? &me->blake2b
+			: !strcmp(w[i], "SHA512") ? &me->sha512 : NULL;
+
+		if (!slot)
+			continue;	/* an old hash kind: the verbatim line keeps it */
+		if (!is_hex(w[i + 1], 128))
+			return dk_errf(e, name, lineno, "bad %s digest of %s", w[i], w[1]);
+		if (*slot)
+			return dk_errf(e, name, lineno, "%s given twice for %s", w[i], w[1]);
+		if (!(*slot = strdup(w[i + 1])))
+			return dk_syserrf(e, name, lineno, "cannot read");
+	}
+	return 0;
+}
+
+int
+manifest_parse(struct manifest *m, const char *name, const char *text, size_t len, struct dk_err *e)
+{
+	size_t pos = 0;
+	long lineno = 0;
+
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		struct manifest_entry *me;
+		char *copy;
+
+		lineno++;
+		if (memchr(text + pos, '\0', n))
+			return dk_errf(e, name, lineno, "NUL byte in Manifest");
+		if (n == 0 || strspn(text + pos, " \t") == n) {
+			pos += n + 1;
+			continue;
+		}
+		if (!(copy = strndup(text + pos, n)) || !(me = manifest_add(m))) {
+			free(copy);
+			return dk_syserrf(e, name, lineno, "cannot read");
+		}
+		if (!(me->line = strndup(text + pos, n)) || parse_line(me, copy, name, lineno, e) < 0) {
+			if (!me->line)
+				dk_syserrf(e, name, lineno, "cannot read");
+			free(copy);
+			return -1;
+		}
+		free(copy);
+		if (manifest_find(m, me->type, me->name) != me)
+			return dk_errf(e, name, lineno, "%s %s listed twice", me->type, me->name);
+		pos += n + 1;
+	}
+	return 0;
+}
+
+int
+manifest_load(struct manifest *m, const char *path, int missing_ok, struct dk_err *e)
+{
+	struct buf b = { 0 };
+	int rc;
+
+	if (read_file(path, &b, e) < 0) {
+		buf_free(&b);
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		return -1;
+	}
+	rc = manifest_parse(m, path, buf_str(&b), b.len, e);
+	buf_free(&b);
+	return rc;
+}
+
+struct manifest_entry *
+manifest_find(const struct manifest *m, const char *type, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].type, type) && !strcmp(m->v[i].name, name))
+			return &m->v[i];
+	return NULL;
+}
+
+int
+manifest_entry_matches(const struct manifest_entry *me, const struct hash_result *r)
+{
+	return me->size == r->size && me->blake2b && me->sha512
+		&& !strcmp(me->blake2b, r->blake2b) && !strcmp(me->sha512, r->sha512);
+}
+
+void
+manifest_entry_diff(const struct manifest_entry *me, const struct hash_result *r, char *out, size_t n)
+{
+	if (me->size != r->size)
+		snprintf(out, n, "size mismatch: %" PRIu64 " bytes, Manifest says %" PRIu64, r->size, me->size);
+	else if (!me->blake2b || strcmp(me->blake2b, r->blake2b))
+		snprintf(out, n, "BLAKE2B mismatch");
+	else if (!me->sha512 || strcmp(me->sha512, r->sha512))
+		snprintf(out, n, "SHA512 mismatch");
+	else
+		snprintf(out, n, "ok");
+}
+
+int
+manifest_set_dist(struct manifest *m, const char *name, const struct hash_result *r, struct dk_err *e)
+{
+	struct manifest_entry *me = manifest_find(m, "DIST", name);
+
+	if (me && manifest_entry_matches(me, r)) {
+		me->used = 1;
+		return 0;
+	}
+	if (me)
+		entry_free(me);
+	else if (!(me = manifest_add(m)))
+		return dk_syserrf(e, NULL, 0, "cannot add %s", name);
+	memset(me, 0, sizeof *me);
+	me->used = 1;
+	me->size = r->size;
+	if (!(me->type = strdup("DIST")) || !(me->name = strdup(name))
+	    || !(me->blake2b = strdup(r->blake2b)) || !(me->sha512 = strdup(r->sha512)))
+		return dk_syserrf(e, NULL, 0, "cannot add %s", name);
+	return 0;
+}
+
+void
+manifest_prune_dist(struct manifest *m)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < m->n; i++) {
+		if (!strcmp(m->v[i].type, "DIST") && !m->v[i].used) {
+			entry_free(&m->v[i]);
+			continue;
+		}
+		m->v[j++] = m->v[i];
+	}
+	m->n = j;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct manifest_entry *x = a, *y = b;
+	int c = strcmp(x->type, y->type);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+int
+manifest_dist_line(struct buf *out, const char *name, const struct hash_result *r)
+{
+	return buf_printf(out, "DIST %s %" PRIu64 " BLAKE2B %s SHA512 %s\n", name, r->size, r->blake2b, r->sha512);
+}
+
+int
+manifest_format(struct manifest *m, struct buf *out)
+{
+	size_t i;
+
+	qsort(m->v, m->n, sizeof m->v[0], entry_cmp);
+	for (i = 0; i < m->n; i++) {
+		const struct manifest_entry *me = &m->v[i];
+		int rc;
+
+		if (me->line)
+			rc = buf_printf(out, "%s\n", me->line);
+		else
+			rc = buf_printf(out, "%s %s %" PRIu64 " BLAKE2B %s SHA512 %s\n", me->type, me->name,
+				me->size, me->blake2b, me->sha512);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+manifest_free(struct manifest *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		entry_free(&m->v[i]);
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,84 @@
+#!/bin/sh
+# End to end: the whole bump of the sample tree with the contrib pipelines
+# and real git, gpg, nginx (and dockerd, sshd where the build runs), as a
+# maintainer does it; then every result checked.
+. "$(dirname "$0")/lib.sh"
+. "$DK_TOP/t/lib/nginx.sh"
+. "$DK_TOP/t/lib/gpg.sh"
+. "$DK_TOP/t/lib/sample.sh"
+PATH=$DK_TOP/contrib:$PATH
+
+if ! sample_init "$T/e2e" 2>"$T/init.err"; then
+	skip "e2e" "the sample could not be set up: $(tail -n 3 "$T/init.err" | tr '\n' ' ')"
+	exit 0
+fi
+ok "sample tree, loopback mirror and signing key set up"
+sample_standins sys-kernel/gentoo-kernel 7.2.9 7.2.10 6.18.1 6.18.2
+sample_standins sys-kernel/vanilla-kernel 7.2.9 7.2.10 6.18.1 6.18.2
+cd "$SAMPLE/gentoo" || exit 1
+git config user.signingkey '' 2>/dev/null
+BINPKG_DOCKER=$SAMPLE/binpkg-docker
+export BINPKG_DOCKER
+today=$(date -u +%Y%m%d)
+year=$(date -u +%Y)
+
+# A dry run touches nothing.
+t_run "bump-kernels -n" 0 bump-kernels -n -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+t_eq "-n left the tree clean" "" "$(git status --porcelain)"
+t_grep "-n shows the commit it would make" 'git commit -q -s -m sys-kernel/gentoo-kernel: Bump to 7.2.10' "$T/err"
+
+t_run "bump-kernels 7.2.9 7.2.10 6.18.1 6.18.2" 0 bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" \
+	-s gentoo-kernel-6.18.2:DESCRIPTION='Linux kernel built with Gentoo patches (6.18)' \
+	7.2.9 7.2.10 6.18.1 6.18.2
+
+# The new ebuilds are the old ones with the bump's edits, nothing else.
+for f in sys-kernel/gentoo-kernel/gentoo-kernel-7.2.10.ebuild sys-kernel/vanilla-kernel/vanilla-kernel-7.2.10.ebuild \
+    virtual/dist-kernel/dist-kernel-7.2.10.ebuild; do
+	sed -e "s/@TODAY@/$today/" -e "s/@YEAR@/$year/" "$DATA/e2e/$(basename "$f")" >"$T/want"
+	t_diff "golden $(basename "$f")" "$T/want" "$f"
+done
+t_run "the -s setting reached gentoo-kernel-6.18.2" 0 ebuild-setvar -g DESCRIPTION \
+	sys-kernel/gentoo-kernel/gentoo-kernel-6.18.2.ebuild
+t_out "DESCRIPTION values" 'Linux kernel built with Gentoo patches (6.18)' "$T/out"
+ebuild-setvar -g DESCRIPTION sys-kernel/gentoo-kernel/gentoo-kernel-7.2.10.ebuild >"$T/out" 2>&1
+t_out "7.2.10 kept its DESCRIPTION" 'Linux kernel built with Gentoo patches' "$T/out"
+
+# Commits: subjects in order, each signed off, nothing left over.
+git log --format=%s origin/HEAD..HEAD >"$T/subjects"
+t_out "commit subjects" 'virtual/dist-kernel: Bump to 6.18.2
+sys-kernel/gentoo-kernel: Bump to 6.18.2
+sys-kernel/vanilla-kernel: Bump to 6.18.2
+virtual/dist-kernel: Bump to 7.2.10
+sys-kernel/gentoo-kernel: Bump to 7.2.10
+sys-kernel/vanilla-kernel: Bump to 7.2.10' "$T/subjects"
+t_eq "every commit is signed off" 6 "$(git log --format=%b origin/HEAD..HEAD | grep -c '^Signed-off-by: Dk Sample <dk-sample@example.invalid>$')"
+t_eq "the tree is clean after the bump" "" "$(git status --porcelain)"
+
+# Manifests: the new distfiles with their real hashes, and -c passes.
+for p in gentoo-kernel vanilla-kernel; do
+	t_run "manifest-gen -c sys-kernel/$p" 0 manifest-gen -c "sys-kernel/$p"
+done
+for n in patch-7.2.10.xz patch-6.18.2.xz "linux-7.x-sha256sums-$today.asc"; do
+	f=$SAMPLE/www/distfiles/$n
+	want="DIST $n $(stat -c %s "$f") BLAKE2B $(b2sum "$f" | cut -d' ' -f1) SHA512 $(sha512sum "$f" | cut -d' ' -f1)"
+	t_eq "Manifest entry for $n" "$want" "$(grep "^DIST $n " sys-kernel/gentoo-kernel/Manifest)"
+done
+t_eq "old entries kept byte for byte" "$(git show origin/HEAD:sys-kernel/gentoo-kernel/Manifest | grep -c '^DIST')" \
+	"$(git show origin/HEAD:sys-kernel/gentoo-kernel/Manifest | grep -Fxf - sys-kernel/gentoo-kernel/Manifest | grep -c '^DIST')"
+
+# local.diff: written, and it applies to the origin snapshot.
+t_run "local.diff written" 0 test -s "$BINPKG_DOCKER/local.diff"
+git clone -q "$SAMPLE/origin.git" "$T/snapshot"
+t_run "local.diff applies to origin (git apply --check)" 0 git -C "$T/snapshot" apply --check "$BINPKG_DOCKER/local.diff"
+t_run "local.diff applies to origin (diff-export -t)" 0 sh -c 'diff-export -t "$1" - < "$2" > /dev/null' sh "$T/snapshot" "$BINPKG_DOCKER/local.diff"
+t_eq "local.diff digest is the tree's" "$(diff-export -I -b origin)" "$(diff-export -I - <"$BINPKG_DOCKER/local.diff")"
+
+# A tampered signature stops the bump before anything is committed.
+git reset -q --hard origin/HEAD
+git clean -qfdx
+rm -f "$DISTDIR"/linux-7.x-sha256sums-"$today".asc
+sed -i 's/^\([0-9a-f]\)/0\1/' "$SAMPLE/www/distfiles/linux-7.x-sha256sums-$today.asc"
+t_run "a bad signature fails the bump" 1 bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+t_grep "the failure names the signature file" "linux-7.x-sha256sums-$today.asc" "$T/err"
+t_eq "no commit was made" "$(git rev-parse origin/HEAD)" "$(git rev-parse HEAD)"
+t_eq "the Manifest is untouched" "" "$(git status --porcelain -- '*/Manifest')"

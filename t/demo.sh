@@ -1,0 +1,42 @@
+#!/bin/sh
+# make demo: the whole bump of the bundled sample tree, on loopback only,
+# shown step by step as a maintainer runs it. Licence: GPL-2.0-only.
+#   t/demo.sh [BUILD]   (BUILD: the build prefix, default ".")
+DK_TOP=$(cd "$(dirname "$0")/.." && pwd)
+DK_BIN=$DK_TOP/${1:-.}/cmd
+export DK_TOP DK_BIN
+. "$DK_TOP/t/lib.sh"
+. "$DK_TOP/t/lib/nginx.sh"
+. "$DK_TOP/t/lib/gpg.sh"
+. "$DK_TOP/t/lib/sample.sh"
+[ -f "$DK_TOP/t/lib/dockerd.sh" ] && . "$DK_TOP/t/lib/dockerd.sh"
+PATH=$DK_TOP/contrib:$PATH
+set -e
+
+step() { printf '\n\033[1m=== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+start=$(date +%s)
+
+step "A gentoo.git checkout with an origin, distfiles on a loopback mirror"
+sample_init "$T/demo"
+echo "tree:    $SAMPLE/gentoo (origin: $SAMPLE/origin.git)"
+echo "mirror:  $NGINX_URL/distfiles"
+echo "DISTDIR: $DISTDIR"
+echo "kernel.org key (throw-away): $GPG_KEYRING"
+
+step "Upstream releases 7.2.10 and 6.18.2 (stand-ins) appear on the mirror"
+sample_standins sys-kernel/gentoo-kernel 7.2.9 7.2.10 6.18.1 6.18.2
+sample_standins sys-kernel/vanilla-kernel 7.2.9 7.2.10 6.18.1 6.18.2
+ls "$SAMPLE/www/distfiles" | grep -E '7\.2\.10|6\.18\.2|sha256sums-'"$(date -u +%Y%m%d)"
+
+cd "$SAMPLE/gentoo"
+BINPKG_DOCKER=$SAMPLE/binpkg-docker
+export BINPKG_DOCKER
+step "Bump: copy, set variables, Manifests (signature checked), commit, local.diff"
+show bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10 6.18.1 6.18.2
+show git log --oneline origin/HEAD..HEAD
+show manifest-gen -c sys-kernel/gentoo-kernel
+show diff-export -s -b origin
+
+step "Done in $(($(date +%s) - start)) s"
+show git log --oneline
