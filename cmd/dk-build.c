@@ -15,11 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "buf.h"
 #include "config.h"
+#include "diff.h"
 #include "engine.h"
+#include "hash.h"
 #include "lines.h"
 #include "prog.h"
 #include "spawn.h"
@@ -117,16 +118,18 @@ setting(const struct arch *a, const char *key)
 	return n ? n : cfg_member(&g.cfg.root, key);
 }
 
-static void
-sha256_hex(const void *p, size_t n, char out[65])
+static int
+sha256_hex(const void *p, size_t n, char out[65], struct dk_err *e)
 {
-	unsigned char md[32];
-	unsigned int len = 0;
-	size_t i;
+	struct hash_set h = { 0 };
+	struct hash_result r;
 
-	EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
-	for (i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
+	if (hash_init(&h, HASH_SHA256, e) < 0 || hash_update(&h, p, n, e) < 0 || hash_final(&h, &r, e) < 0) {
+		hash_free(&h);
+		return -1;
+	}
+	memcpy(out, r.sha256, 65);
+	return 0;
 }
 
 /* Appends a length-prefixed field, so "ab"+"c" differs from "a"+"bc". */
@@ -508,7 +511,8 @@ ensure_image(struct host *h, struct arch *a, enum kind k, FILE *log, char *tag, 
 	}
 	buf_addc(&args, '}');
 	digest_add(&digest, args.s);
-	sha256_hex(digest.s, digest.len, hex);
+	if (sha256_hex(digest.s, digest.len, hex, e) < 0)
+		goto out;
 	hex[16] = '\0';
 	snprintf(tag, 128, "dk-%s-%s:%s", k == DEPS ? "deps" : "kernel", a->name, hex);
 	pthread_mutex_lock(&h->images);
@@ -1234,17 +1238,28 @@ do_prune(int all)
 
 /* ---- main ---- */
 
+/* local.diff's SHA-256 (what "diff-export -I" prints), after checking it
+ * is a well-formed diff inside the tree; an empty one builds the snapshot
+ * as it is. */
 static char *
-file_sha256(const char *path, struct dk_err *e)
+diff_digest(const char *path, struct dk_err *e)
 {
 	struct buf b = { 0 };
+	struct diff d;
 	char hex[65];
+	int r = 0;
 
 	if (read_file(path, &b, e) < 0)
 		return NULL;
-	sha256_hex(b.s, b.len, hex);
+	if (b.len) {
+		r = diff_parse(&d, path, b.s, b.len, e);
+		if (r == 0)
+			diff_free(&d);
+	}
+	if (r == 0)
+		r = sha256_hex(buf_str(&b), b.len, hex, e);
 	buf_free(&b);
-	return strdup(hex);
+	return r == 0 ? strdup(hex) : NULL;
 }
 
 static int
@@ -1379,8 +1394,8 @@ main(int argc, char *argv[])
 	if (i < g.ntargets) {
 		if (access(g.key, R_OK) < 0)
 			dk_die(DK_FAIL, "%s: signing key: %s", g.key, strerror(errno));
-		if (!(g.diffsum = file_sha256(g.diff, &e)))
-			dk_die(DK_FAIL, "local.diff: %s", e.msg);
+		if (!(g.diffsum = diff_digest(g.diff, &e)))
+			dk_die(DK_FAIL, "%s", e.msg);
 	}
 	if (mkdirs(g.logdir, &e) < 0)
 		dk_die(DK_FAIL, "%s", e.msg);

@@ -42,6 +42,14 @@ dk_containers() {
 	dockerd_api "$1" GET '/containers/json?all=1&filters=%7B%22label%22%3A%5B%22dk%22%5D%7D' | grep -o '"Id"' | wc -l
 }
 
+# inputs checked before any engine is asked
+t_run "a missing signing key is exit 1" 1 dk-build -c "$C" -k "$T/nokey.pem" amd64-gentoo-kernel-6.6
+t_out "and named" "dk-build: $T/nokey.pem: signing key: No such file or directory" "$T/err"
+printf 'diff --git a/x b/x\n--- a/../x\n+++ b/../x\n@@ -1 +1 @@\n-a\n+b\n' >"$T/evil.diff"
+t_run "a local.diff reaching out of the tree is exit 1" 1 dk-build -c "$C" -d "$T/evil.diff" amd64-gentoo-kernel-6.6
+t_grep "and named with its line" "^dk-build: $T/evil.diff:[0-9]+: " "$T/err"
+t_eq "nothing was logged for them" "" "$(ls "$L")"
+
 # one target
 t_run "one target builds" 0 dk-build -c "$C" amd64-gentoo-kernel-6.6
 t_out "its result line names the binpkg" "amd64-gentoo-kernel-6.6 ok $P/gentoo-kernel/gentoo-kernel-6.6.99-1.gpkg.tar" "$T/out"
