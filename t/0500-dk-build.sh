@@ -106,6 +106,24 @@ na=$(grep -l "attempt 1 on unix://$A" "$L"/amd64-*-kernel-6.?.log | wc -l)
 nb=$(grep -l "attempt 1 on unix://$B" "$L"/amd64-*-kernel-6.?.log | wc -l)
 if [ "$na" -ge 1 ] && [ "$nb" -ge 1 ] && [ $((na + nb)) -eq 4 ]; then ok "both engines were used ($na + $nb)"; else fail "both engines were used" "A $na, B $nb"; fi
 
+# a panicked run is retried on the other engine of the pool
+touch "$T/distfiles/panic-once"
+t_run "a retry goes to the other engine" 0 dk-build -c "$T/pool.yaml" -r 1 amd64-gentoo-kernel-6.1
+h1=$(sed -n 's/^dk-build: amd64-gentoo-kernel-6.1: attempt 1 on //p' "$L/amd64-gentoo-kernel-6.1.log")
+h2=$(sed -n 's/^dk-build: amd64-gentoo-kernel-6.1: attempt 2 on //p' "$L/amd64-gentoo-kernel-6.1.log")
+if [ -n "$h1" ] && [ -n "$h2" ] && [ "$h1" != "$h2" ]; then ok "attempts on two engines"; else fail "attempts on two engines" "'$h1' then '$h2'"; fi
+
+# -j 2: two containers on one engine, one image build between them
+sed 's/(v2)/(v3)/' "$T/local.diff.2" >"$T/local.diff.3"
+t_run "-j 2 builds two targets on one engine" 0 dk-build -c "$C" -j 2 -d "$T/local.diff.3" amd64-gentoo-kernel-6.1 amd64-vanilla-kernel-6.1
+t_eq "the new kernel image was built once" 1 "$(cat "$L/amd64-gentoo-kernel-6.1.log" "$L/amd64-vanilla-kernel-6.1.log" | grep -c 'building image dk-kernel-amd64:')"
+k3=$(cat "$L/amd64-gentoo-kernel-6.1.log" "$L/amd64-vanilla-kernel-6.1.log" | grep -o 'building image dk-kernel-amd64:[0-9a-f]*' | sed 's/.*://')
+
+# the environment of binpkg-docker: DOCKER_HOST_<ARCH> and BINPKGROOT over the file
+DOCKER_HOST_AMD64="unix://$B" BINPKGROOT="$T/env-binpkg" t_run "DOCKER_HOST_AMD64 and BINPKGROOT" 0 dk-build -c "$C" amd64-gentoo-kernel-6.6
+t_out "the package went to BINPKGROOT" "amd64-gentoo-kernel-6.6 ok $T/env-binpkg/amd64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-6.6.99-1.gpkg.tar" "$T/out"
+t_grep "the build ran on DOCKER_HOST_AMD64" "attempt 1 on unix://$B\$" "$L/amd64-gentoo-kernel-6.6.log"
+
 # a host of the wrong architecture
 t_run "a wrong-arch host fails the target" 1 dk-build -c "$C" arm64-gentoo-kernel-6.6
 t_out "its failure line" "arm64-gentoo-kernel-6.6 failed $L/arm64-gentoo-kernel-6.6.log" "$T/out"
@@ -160,12 +178,13 @@ t_grep "status names the engine" "^unix://$A ok [^ ]+ amd64\$" "$T/out"
 t_grep "status lists the dk images" "^  image dk-kernel-amd64:$k2 " "$T/out"
 t_grep "status lists the kept container" "^  container amd64-gentoo-kernel-6.6 [0-9a-f]+ exited " "$T/out"
 t_run "prune" 0 dk-build -c "$C" prune
-t_grep "prune removes the superseded kernel image" "^unix://$A pruned 1 images [0-9.]+[KM]iB\$" "$T/out"
+t_grep "prune removes the two superseded kernel images" "^unix://$A pruned 2 images [0-9.]+[KM]iB\$" "$T/out"
 t_eq "prune removes stopped containers" 0 "$(dk_containers "$A")"
-t_eq "the older kernel image is gone" 404 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k1/json" -o /dev/null -w '%{http_code}')"
-t_eq "the current one stays" 200 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k2/json" -o /dev/null -w '%{http_code}')"
+t_eq "the oldest kernel image is gone" 404 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k1/json" -o /dev/null -w '%{http_code}')"
+t_eq "the older kernel image is gone" 404 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k2/json" -o /dev/null -w '%{http_code}')"
+t_eq "the current one stays" 200 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k3/json" -o /dev/null -w '%{http_code}')"
 t_run "prune -a" 0 dk-build -a -c "$C" prune
-t_eq "prune -a removes every dk image" 404 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k2/json" -o /dev/null -w '%{http_code}')"
+t_eq "prune -a removes every dk image" 404 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k3/json" -o /dev/null -w '%{http_code}')"
 unset DOCKER_HOST
 
 # ^C in the middle of a run
