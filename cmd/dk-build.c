@@ -448,6 +448,52 @@ done:
 	return ret;
 }
 
+/* The stage image of arch a: a name the engine knows (or pulls), or a
+ * stage3 tarball (a path: "/…", "./…", "~/…") that is imported into the
+ * engine once, tagged by its SHA-256. The image goes to tag (size 128). */
+static int
+stage_image(struct host *h, struct arch *a, FILE *log, char *tag, struct dk_err *e)
+{
+	const char *stage = cfg_str(setting(a, "stage"));
+	struct hash_result r;
+	char *path, *id = NULL, repo[96];
+	int fd, ret = -1;
+
+	if (!stage || !*stage)
+		return dk_errf(e, NULL, 0, "%s: no stage configured", a->name);
+	if (stage[0] != '/' && strncmp(stage, "./", 2) && strncmp(stage, "~/", 2)) {
+		snprintf(tag, 128, "%s", stage);
+		return 0;
+	}
+	if (!(path = config_path(stage)))
+		return dk_syserrf(e, NULL, 0, "%s", stage);
+	if (hash_file(path, HASH_SHA256, &r, e) < 0)
+		goto out;
+	snprintf(repo, sizeof repo, "dk-stage-%s", a->name);
+	snprintf(tag, 128, "%s:%.16s", repo, r.sha256);
+	pthread_mutex_lock(&h->images);
+	if (engine_image_id(&h->en, tag, &id, e) < 0)
+		goto unlock;
+	if (id) {
+		ret = 0;
+		goto unlock;
+	}
+	fprintf(log, "dk-build: %s: importing %s as %s\n", h->url, path, tag);
+	fflush(log);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		dk_syserrf(e, path, 0, "cannot open");
+		goto unlock;
+	}
+	ret = engine_import(&h->en, repo, tag + strlen(repo) + 1, cstr(&g.cfg.root, "label"), fd, e);
+	close(fd);
+unlock:
+	pthread_mutex_unlock(&h->images);
+out:
+	free(id);
+	free(path);
+	return ret;
+}
+
 /* Makes the tag and, when the host lacks it, builds the image of kind k
  * for arch a on host h, logging to log. The tag goes to tag (size 128). */
 static int
@@ -465,8 +511,8 @@ ensure_image(struct host *h, struct arch *a, enum kind k, FILE *log, char *tag, 
 	if (k == KERNEL) {
 		if (ensure_image(h, a, DEPS, log, base_tag, e) < 0)
 			return -1;
-	} else {
-		snprintf(base_tag, sizeof base_tag, "%s", cstr(a->node, "stage"));
+	} else if (stage_image(h, a, log, base_tag, e) < 0) {
+		return -1;
 	}
 	if (read_template(k == DEPS ? "Dockerfile.deps" : "Dockerfile.kernel", &df, e) < 0)
 		goto out;
@@ -1179,11 +1225,23 @@ do_status(void)
 	return bad ? DK_FAIL : DK_OK;
 }
 
+static const struct cfg_node *prune_list;
+
+/* qsort: image indices into prune_list, the newest first. */
+static int
+newest_first(const void *a, const void *b)
+{
+	long ca = atol(cstr(&prune_list->kids[*(const size_t *)a], "Created"));
+	long cb = atol(cstr(&prune_list->kids[*(const size_t *)b], "Created"));
+
+	return ca < cb ? 1 : ca > cb ? -1 : 0;
+}
+
 static int
 do_prune(int all)
 {
 	const char *label = cstr(&g.cfg.root, "label");
-	size_t i, j, k;
+	size_t i, i2, j, k;
 	int bad = 0;
 
 	open_all();
@@ -1205,29 +1263,39 @@ do_prune(int all)
 			continue;
 		}
 		/* Not current: an older image of the same name (dk.name), which
-		 * a newer build replaced. */
+		 * a newer build replaced. Newest first, so that children go
+		 * before their parents; one still in use is kept. */
 		if (!all && engine_images(&h->en, label, &is, &e) == 0 && is.kind == CFG_LIST) {
-			for (j = 0; j < is.n; j++) {
-				const char *nj = cfg_str(cfg_get(&is.kids[j], "Labels", "dk.name", (char *)NULL));
-				long cj = atol(cstr(&is.kids[j], "Created"));
-				int newer = 0;
+			size_t *order = calloc(is.n + 1, sizeof *order);
+
+			for (j = 0; order && j < is.n; j++)
+				order[j] = j;
+			prune_list = &is;
+			if (order)
+				qsort(order, is.n, sizeof *order, newest_first);
+			for (i2 = 0; order && i2 < is.n; i2++) {
+				const struct cfg_node *im = &is.kids[order[i2]];
+				const char *nj = cfg_str(cfg_get(im, "Labels", "dk.name", (char *)NULL));
+				long cj = atol(cstr(im, "Created"));
+				int newer = 0, r;
 
 				for (k = 0; nj && k < is.n && !newer; k++) {
 					const char *nk = cfg_str(cfg_get(&is.kids[k], "Labels", "dk.name", (char *)NULL));
 
-					if (k != j && nk && !strcmp(nj, nk) && atol(cstr(&is.kids[k], "Created")) > cj)
+					if (nk && !strcmp(nj, nk) && atol(cstr(&is.kids[k], "Created")) > cj)
 						newer = 1;
 				}
 				if (!newer)
 					continue;
-				if (engine_remove_image(&h->en, cstr(&is.kids[j], "Id"), &e) < 0) {
+				if ((r = engine_remove_image(&h->en, cstr(im, "Id"), &e)) < 0) {
 					dk_perr(&e);
 					bad = 1;
-					continue;
+				} else if (r == 0) {
+					freed += strtoull(cstr(im, "Size"), NULL, 10);
+					removed++;
 				}
-				freed += strtoull(cstr(&is.kids[j], "Size"), NULL, 10);
-				removed++;
 			}
+			free(order);
 		}
 		cfg_free(&is);
 		human(freed, sz, sizeof sz);

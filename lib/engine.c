@@ -655,19 +655,26 @@ post_progress(struct engine *en, const char *path, engine_source src, void *sctx
 }
 
 int
-engine_import(struct engine *en, const char *repo, const char *tag, engine_source source, void *ctx, struct dk_err *e)
+engine_import(struct engine *en, const char *repo, const char *tag, const char *label, int fd, struct dk_err *e)
 {
-	char *r = esc(repo), *t = esc(tag), *path = NULL;
+	char *r = esc(repo), *t = esc(tag), *c = NULL, *path = NULL, *lc = NULL;
 	int ret;
 
-	if (!r || !t || asprintf(&path, "/images/create?fromSrc=-&repo=%s&tag=%s", r, t) < 0) {
+	if (label && asprintf(&lc, "LABEL %s=1", label) < 0)
+		lc = NULL;
+	if (lc)
+		c = esc(lc);
+	if (!r || !t || (label && !c) ||
+	    asprintf(&path, "/images/create?fromSrc=-&repo=%s&tag=%s%s%s", r, t, c ? "&changes=" : "", c ? c : "") < 0) {
 		path = NULL;
 		ret = dk_syserrf(e, NULL, 0, "%s", en->url);
 	} else {
-		ret = post_progress(en, path, source, ctx, "import", NULL, e);
+		ret = post_progress(en, path, fd_source, &fd, "import", NULL, e);
 	}
 	curl_free(r);
 	curl_free(t);
+	curl_free(c);
+	free(lc);
 	free(path);
 	return ret;
 }
@@ -769,6 +776,8 @@ engine_remove_image(struct engine *en, const char *name, struct dk_err *e)
 	int st = call_at(en, &r, "/images/%s%s?force=1", "", name, e);
 
 	buf_free(&out);
+	if (st == 409)
+		return 1;
 	return st < 0 || st >= 400 ? -1 : 0;
 }
 

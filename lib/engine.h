@@ -77,9 +77,10 @@ int engine_json(struct engine *en, const char *method, const char *path, const c
 /* The Id of image name ("repo:tag" or an id), malloc'ed in *id, or NULL
  * when there is none. Returns 0 or -1 with e set. */
 int engine_image_id(struct engine *en, const char *name, char **id, struct dk_err *e);
-/* Imports a root file system tar (from source) as image repo:tag.
- * Returns 0 or -1 with e set. */
-int engine_import(struct engine *en, const char *repo, const char *tag, engine_source source, void *ctx, struct dk_err *e);
+/* Imports the root file system tar (plain or compressed) read from fd as
+ * image repo:tag, with label (NULL: none) set to "1". Returns 0 or -1
+ * with e set. */
+int engine_import(struct engine *en, const char *repo, const char *tag, const char *label, int fd, struct dk_err *e);
 /* Builds an image from a tar build context read from fd (a file, sent as
  * it is read): tag, the Dockerfile's name in the context, buildargs and
  * labels as JSON objects (or NULL). The build's output goes line by line
@@ -108,7 +109,8 @@ int engine_kill(struct engine *en, const char *id, struct dk_err *e);
 /* Removes container id (forced, with its anonymous volumes); a missing
  * container is fine. 0 or -1. Never cancelled. */
 int engine_remove(struct engine *en, const char *id, struct dk_err *e);
-/* Removes image name (forced); 0 or -1. */
+/* Removes image name (forced, but never one in use or with child images:
+ * then the engine refuses and 1 is returned). Returns 0, 1 or -1 with e set. */
 int engine_remove_image(struct engine *en, const char *name, struct dk_err *e);
 /* Lists containers (all, running or not) / images carrying label (e.g.
  * "dk" or "dk.target=x"), as the engine's JSON list into root. 0 or -1. */

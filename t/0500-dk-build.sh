@@ -31,7 +31,8 @@ if ! dockerd_start b 2>"$T/dockerd.err"; then
 	exit 0
 fi
 B=$DOCKERD_SOCK
-if ! dkb_import "$A" || ! dkb_import "$B"; then fail "stage import" "$(cat "$T/import.out")"; exit 0; fi
+# B gets its stage from dk-build, which imports the tarball (pool.yaml)
+if ! dkb_import "$A"; then fail "stage import" "$(cat "$T/import.out")"; exit 0; fi
 C=$T/c.yaml
 dkb_config "$C" "unix://$A"
 L=$T/logs
@@ -91,7 +92,7 @@ t_run "build-amd64-kernel-deps" 0 dk-build -c "$C" build-amd64-kernel-deps
 t_grep "the deps target names its image" '^build-amd64-kernel-deps ok dk-deps-amd64:[0-9a-f]{16}$' "$T/out"
 
 # four targets on a pool of two engines
-dkb_config "$T/pool.yaml" "unix://$A, unix://$B"
+DKB_STAGE=$T/rootfs.tar dkb_config "$T/pool.yaml" "unix://$A, unix://$B"
 printf '%s\n' amd64-gentoo-kernel-6.1 amd64-gentoo-kernel-6.6 '# a comment' amd64-vanilla-kernel-6.1 amd64-vanilla-kernel-6.6 >"$T/targets"
 t_run "four targets over two engines (stdin)" 0 dk-build -c "$T/pool.yaml" <"$T/targets"
 sort "$T/out" >"$T/got"
@@ -105,6 +106,7 @@ t_diff "four result lines" "$T/want" "$T/got"
 na=$(grep -l "attempt 1 on unix://$A" "$L"/amd64-*-kernel-6.?.log | wc -l)
 nb=$(grep -l "attempt 1 on unix://$B" "$L"/amd64-*-kernel-6.?.log | wc -l)
 if [ "$na" -ge 1 ] && [ "$nb" -ge 1 ] && [ $((na + nb)) -eq 4 ]; then ok "both engines were used ($na + $nb)"; else fail "both engines were used" "A $na, B $nb"; fi
+t_eq "a stage tarball is imported once per engine" 2 "$(cat "$L"/amd64-*-kernel-6.?.log | grep -c "importing $T/rootfs.tar as dk-stage-amd64:[0-9a-f]*\$")"
 
 # a panicked run is retried on the other engine of the pool
 touch "$T/distfiles/panic-once"
@@ -120,7 +122,7 @@ t_eq "the new kernel image was built once" 1 "$(cat "$L/amd64-gentoo-kernel-6.1.
 k3=$(cat "$L/amd64-gentoo-kernel-6.1.log" "$L/amd64-vanilla-kernel-6.1.log" | grep -o 'building image dk-kernel-amd64:[0-9a-f]*' | sed 's/.*://')
 
 # the environment of binpkg-docker: DOCKER_HOST_<ARCH> and BINPKGROOT over the file
-DOCKER_HOST_AMD64="unix://$B" BINPKGROOT="$T/env-binpkg" t_run "DOCKER_HOST_AMD64 and BINPKGROOT" 0 dk-build -c "$C" amd64-gentoo-kernel-6.6
+DOCKER_HOST_AMD64="unix://$B" BINPKGROOT="$T/env-binpkg" t_run "DOCKER_HOST_AMD64 and BINPKGROOT" 0 dk-build -c "$T/pool.yaml" amd64-gentoo-kernel-6.6
 t_out "the package went to BINPKGROOT" "amd64-gentoo-kernel-6.6 ok $T/env-binpkg/amd64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-6.6.99-1.gpkg.tar" "$T/out"
 t_grep "the build ran on DOCKER_HOST_AMD64" "attempt 1 on unix://$B\$" "$L/amd64-gentoo-kernel-6.6.log"
 
@@ -178,7 +180,7 @@ t_grep "status names the engine" "^unix://$A ok [^ ]+ amd64\$" "$T/out"
 t_grep "status lists the dk images" "^  image dk-kernel-amd64:$k2 " "$T/out"
 t_grep "status lists the kept container" "^  container amd64-gentoo-kernel-6.6 [0-9a-f]+ exited " "$T/out"
 t_run "prune" 0 dk-build -c "$C" prune
-t_grep "prune removes the two superseded kernel images" "^unix://$A pruned 2 images [0-9.]+[KM]iB\$" "$T/out"
+t_grep "prune says what it removed" "^unix://$A pruned [1-9][0-9]* images [0-9.]+[KM]iB\$" "$T/out"
 t_eq "prune removes stopped containers" 0 "$(dk_containers "$A")"
 t_eq "the oldest kernel image is gone" 404 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k1/json" -o /dev/null -w '%{http_code}')"
 t_eq "the older kernel image is gone" 404 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k2/json" -o /dev/null -w '%{http_code}')"

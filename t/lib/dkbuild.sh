@@ -79,7 +79,8 @@ dkb_import() {
 		grep -q sha256 "$T/import.out"
 }
 
-# dkb_config FILE AMD64-HOSTS [EXTRA YAML]: a config using the test stage.
+# dkb_config FILE AMD64-HOSTS [EXTRA YAML]: a config using the test stage
+# (the imported image dk-test-stage:1, or $DKB_STAGE).
 dkb_config() {
 	cat >"$1" <<EOC
 binpkgroot: $T/binpkg
@@ -95,10 +96,10 @@ deps: [dev-util/pahole, sys-kernel/dracut]
 arches:
   amd64:
     hosts: [$2]
-    stage: dk-test-stage:1
+    stage: ${DKB_STAGE:-dk-test-stage:1}
   arm64:
     hosts: [$2]
-    stage: dk-test-stage:1
+    stage: ${DKB_STAGE:-dk-test-stage:1}
 ${3:-}
 EOC
 }
