@@ -370,10 +370,15 @@ log_matches(const char *path, const char *pattern)
 
 /* ---- images ---- */
 
+/* A Dockerfile template from the configured directory; with the default
+ * one not installed, from contrib/docker beside the program's build tree,
+ * so that dk-build runs uninstalled too. */
 static int
 read_template(const char *name, struct buf *b, struct dk_err *e)
 {
-	char *dir = config_path(cstr(&g.cfg.root, "dockerfiles")), *p = NULL;
+	const struct cfg_node *n = cfg_member(&g.cfg.root, "dockerfiles");
+	char *dir = config_path(cfg_str(n) ? cfg_str(n) : ""), *p = NULL, exe[PATH_MAX];
+	ssize_t l;
 	int r;
 
 	if (!dir || asprintf(&p, "%s/%s", dir, name) < 0) {
@@ -381,6 +386,23 @@ read_template(const char *name, struct buf *b, struct dk_err *e)
 		return dk_syserrf(e, NULL, 0, "%s", name);
 	}
 	r = read_file(p, b, e);
+	if (r < 0 && errno == ENOENT && n && n->line && !strcmp(n->file, "<defaults>") &&
+	    (l = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		const char *up[] = { "..", "../.." };	/* cmd/, asan/cmd/ */
+		char *slash, *q;
+		size_t i;
+
+		exe[l] = '\0';
+		if ((slash = strrchr(exe, '/')))
+			*slash = '\0';
+		for (i = 0; i < 2 && r < 0; i++) {
+			if (asprintf(&q, "%s/%s/contrib/docker/%s", exe, up[i], name) < 0)
+				break;
+			if (access(q, R_OK) == 0)
+				r = read_file(q, b, e);
+			free(q);
+		}
+	}
 	free(dir);
 	free(p);
 	return r;

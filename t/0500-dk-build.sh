@@ -87,6 +87,10 @@ done
 if [ "$n" -ge 3 ] && [ "$hits" -eq 0 ]; then ok "the key is in none of the $n layers"; else fail "the key is in no layer" "$n layers, $hits with the key"; fi
 if grep -rqF "$keyline" "$L"; then fail "the key is in no log"; else ok "the key is in no log"; fi
 
+# uninstalled, the templates come from the build tree
+grep -v '^dockerfiles:' "$C" >"$T/notemplates.yaml"
+t_run "the templates of the build tree" 0 dk-build -c "$T/notemplates.yaml" build-amd64-kernel-deps
+
 # the deps target
 t_run "build-amd64-kernel-deps" 0 dk-build -c "$C" build-amd64-kernel-deps
 t_grep "the deps target names its image" '^build-amd64-kernel-deps ok dk-deps-amd64:[0-9a-f]{16}$' "$T/out"
