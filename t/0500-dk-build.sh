@@ -183,6 +183,9 @@ t_run "status" 0 dk-build -c "$C" status
 t_grep "status names the engine" "^unix://$A ok [^ ]+ amd64\$" "$T/out"
 t_grep "status lists the dk images" "^  image dk-kernel-amd64:$k2 " "$T/out"
 t_grep "status lists the kept container" "^  container amd64-gentoo-kernel-6.6 [0-9a-f]+ exited " "$T/out"
+DOCKER_HOST="unix://$T/gone.sock" t_run "status with an unreachable engine is exit 1" 1 dk-build -c "$C" status
+t_grep "it is listed as unreachable" "^unix://$T/gone.sock unreachable\$" "$T/out"
+t_grep "with the reason on stderr" "^dk-build: unix://$T/gone.sock: GET /_ping: " "$T/err"
 t_run "prune" 0 dk-build -c "$C" prune
 t_grep "prune says what it removed" "^unix://$A pruned [1-9][0-9]* images [0-9.]+[KM]iB\$" "$T/out"
 t_eq "prune removes stopped containers" 0 "$(dk_containers "$A")"
