@@ -340,9 +340,10 @@ log_sink(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
-/* Whether the log at path holds pattern, read in pieces: flat memory. */
+/* Whether the log at path holds pattern after offset from, read in
+ * pieces: flat memory. */
 static int
-log_matches(const char *path, const char *pattern)
+log_matches(const char *path, long from, const char *pattern)
 {
 	size_t pl = strlen(pattern), keep = 0;
 	char buf[65536 + 1024];
@@ -351,6 +352,10 @@ log_matches(const char *path, const char *pattern)
 
 	if (!pl || pl > 1024 || !(fp = fopen(path, "r")))
 		return 0;
+	if (fseek(fp, from, SEEK_SET) < 0) {
+		fclose(fp);
+		return 0;
+	}
 	for (;;) {
 		size_t n = fread(buf + keep, 1, 65536, fp);
 
@@ -862,6 +867,7 @@ run_kernel(struct host *h, struct target *t, struct slot *slot, FILE *log, struc
 	char image[128], name[256], *id = NULL;
 	int code = -1, ok = 0;
 	enum outcome out = DONE_FAIL;
+	long start = ftell(log);	/* this attempt's part of the log */
 
 	if (ensure_image(h, t->arch, KERNEL, log, image, &e) < 0)
 		goto fail;
@@ -881,7 +887,7 @@ run_kernel(struct host *h, struct target *t, struct slot *slot, FILE *log, struc
 	fflush(log);
 	if (code != 0) {
 		char *lp = log_path(t);
-		int panic = lp && log_matches(lp, cstr(&g.cfg.root, "panic"));
+		int panic = lp && log_matches(lp, start < 0 ? 0 : start, cstr(&g.cfg.root, "panic"));
 
 		free(lp);
 		fprintf(log, "dk-build: %s: exit status %d%s\n", t->name, code, panic ? " after a panic" : "");

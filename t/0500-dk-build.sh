@@ -153,6 +153,12 @@ touch "$T/distfiles/panic-once"
 t_run "no retry with -r 0" 1 dk-build -c "$C" -r 0 amd64-gentoo-kernel-6.6
 t_grep "the panic is in the log" "^Kernel panic - not syncing" "$L/amd64-gentoo-kernel-6.6.log"
 
+# only this attempt's log counts: a panic before does not make a retry
+touch "$T/distfiles/panic-once" "$T/distfiles/fail"
+t_run "a failure after a panic is not retried" 1 dk-build -c "$C" -r 2 amd64-gentoo-kernel-6.6
+t_eq "two attempts ran" 2 "$(grep -c '^dk-build: amd64-gentoo-kernel-6.6: attempt [0-9]' "$L/amd64-gentoo-kernel-6.6.log")"
+rm -f "$T/distfiles/fail"
+
 # a failing build: its line and log
 touch "$T/distfiles/fail"
 t_run "a failing build is exit 1" 1 dk-build -c "$C" amd64-gentoo-kernel-6.6 amd64-gentoo-kernel-6.1
