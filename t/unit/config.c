@@ -7,13 +7,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "tmpdir.h"
 
-static char tmpdir[] = "/tmp/dk-unit.XXXXXX";
-
+/* The environment config_load reads, emptied for each test. */
 static void
-setup(void)
+clean_env(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	unsetenv("DOCKER_HOST");
 	unsetenv("DOCKER_HOST_ARM64");
 	unsetenv("DOCKER_HOST_AMD64_MUSL");
@@ -21,16 +20,6 @@ setup(void)
 	unsetenv("DISTCACHE");
 	unsetenv("BINPKG_DOCKER");
 	setenv("XDG_CONFIG_HOME", tmpdir, 1);
-}
-
-static void
-teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(tmpdir, "/tmp/dk-unit.XXXXXX");
 }
 
 static char *
@@ -141,6 +130,8 @@ START_TEST(load_defaults)
 	struct dk_err e;
 	char **v;
 
+	clean_env();
+
 	ck_assert_int_eq(config_load(&c, NULL, &e), 0);
 	ck_assert_ptr_null(c.path);
 	ck_assert_str_eq(cfg_str(cfg_get(&c.root, "arches", "amd64", "stage", (char *)NULL)),
@@ -159,6 +150,8 @@ START_TEST(load_file_env)
 	struct dk_err e;
 	char *p;
 	const struct cfg_node *h;
+
+	clean_env();
 
 	setenv("DOCKER_HOST", "unix:///d.sock", 1);
 	setenv("DOCKER_HOST_ARM64", "ssh://a ssh://b", 1);
@@ -187,6 +180,8 @@ START_TEST(load_xdg_and_errors)
 	struct config c;
 	struct dk_err e;
 	char dir[600], *p;
+
+	clean_env();
 
 	snprintf(dir, sizeof dir, "%s/dk", tmpdir);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
@@ -223,24 +218,10 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		parse_yaml, parse_json, parse_errors, merge_and_set,
+		load_defaults, load_file_env, load_xdg_and_errors, path_tilde,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, parse_yaml);
-	tcase_add_test(tc, parse_json);
-	tcase_add_test(tc, parse_errors);
-	tcase_add_test(tc, merge_and_set);
-	tcase_add_test(tc, load_defaults);
-	tcase_add_test(tc, load_file_env);
-	tcase_add_test(tc, load_xdg_and_errors);
-	tcase_add_test(tc, path_tilde);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite("config", tests, sizeof tests / sizeof tests[0]);
 }

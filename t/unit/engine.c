@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "tmpdir.h"
 
 START_TEST(json_strings)
 {
@@ -75,19 +76,7 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("engine");
-	TCase *tc = tcase_create("engine");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = { json_strings, bad_addresses, no_answer, ssh_fails };
 
-	tcase_add_test(tc, json_strings);
-	tcase_add_test(tc, bad_addresses);
-	tcase_add_test(tc, no_answer);
-	tcase_add_test(tc, ssh_fails);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite("engine", tests, sizeof tests / sizeof tests[0]);
 }
