@@ -1453,8 +1453,9 @@ main(int argc, char *argv[])
 		ret = do_status();
 		goto finish;
 	}
-	if (nnames == 1 && !strcmp(names[0], "prune")) {
-		ret = do_prune(all);
+	/* binpkg-docker's prune-all is prune -a */
+	if (nnames == 1 && (!strcmp(names[0], "prune") || !strcmp(names[0], "prune-all"))) {
+		ret = do_prune(all || !strcmp(names[0], "prune-all"));
 		goto finish;
 	}
 	g.targets = calloc(nnames, sizeof *g.targets);

@@ -200,6 +200,8 @@ t_eq "the older kernel image is gone" 404 "$(dockerd_api "$A" GET "/images/dk-ke
 t_eq "the current one stays" 200 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k3/json" -o /dev/null -w '%{http_code}')"
 t_run "prune -a" 0 dk-build -a -c "$C" prune
 t_eq "prune -a removes every dk image" 404 "$(dockerd_api "$A" GET "/images/dk-kernel-amd64:$k3/json" -o /dev/null -w '%{http_code}')"
+t_run "prune-all is prune -a" 0 dk-build -c "$C" prune-all
+t_grep "and finds nothing left" "^unix://$A pruned 0 images " "$T/out"
 unset DOCKER_HOST
 
 # ^C in the middle of a run
