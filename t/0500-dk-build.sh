@@ -182,6 +182,24 @@ rm -f "$T/distfiles/hostile"
 t_run "-K keeps the container" 0 dk-build -K -c "$C" amd64-gentoo-kernel-6.6
 t_eq "one container kept" 1 "$(dk_containers "$A")"
 
+# on a terminal, a status block: target, engine, elapsed, last log line
+if command -v script >/dev/null; then
+	touch "$T/distfiles/hold"
+	rm -f "$T/distfiles/go"
+	script -qefc "dk-build -c '$C' amd64-gentoo-kernel-6.6" "$T/tty.out" >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 600 ] && ! grep -q "amd64-gentoo-kernel-6.6 *unix://" "$T/tty.out" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	touch "$T/distfiles/go"
+	wait $pid
+	t_eq "a run on a terminal" 0 $?
+	t_grep "shows the status block" "amd64-gentoo-kernel-6.6 +unix://[^ ]+ +[0-9]+s  +CC +drivers/stand-in/file2999\.o" "$T/tty.out"
+	t_grep "then the result line" "^.*amd64-gentoo-kernel-6.6 ok $P/" "$T/tty.out"
+	rm -f "$T/distfiles/hold" "$T/distfiles/go"
+else
+	skip "status block" "no script(1)"
+fi
+
 # status and prune
 # DOCKER_HOST replaces the default engine of the arches the config leaves alone
 export DOCKER_HOST="unix://$A"

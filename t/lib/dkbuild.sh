@@ -4,7 +4,7 @@
 # Licence: GPL-2.0-only.
 #
 # The stand-in emerge is steered by files in the distfiles directory (bind
-# mounted at /var/cache/distfiles): panic-once, fail, slow, hostile, biglog.
+# mounted at /var/cache/distfiles): panic-once, fail, slow, hold (until go), hostile, biglog.
 
 # dkb_setup: makes $T/rootfs.tar, $T/gentoo (git), $T/local.diff,
 # $T/signing_key.pem, $T/distfiles, $T/binpkg, $T/logs.
@@ -45,6 +45,8 @@ grep -q 'applied by local.diff' /var/db/repos/gentoo/sys-kernel/gentoo-kernel/ge
 i=0
 while [ $i -lt 3000 ]; do echo "  CC      drivers/stand-in/file$i.o"; i=$((i + 1)); done
 [ -f $D/slow ] && sleep 30
+# held until the test has seen what it waits for
+if [ -f $D/hold ]; then while [ ! -f $D/go ]; do sleep 0.1; done; fi
 # 1 GiB more, for bench/build.sh
 [ -f $D/biglog ] && yes '  CC      drivers/stand-in/a-rather-long-object-file-name-for-the-bench.o' | head -c 1073741824
 if [ -f $D/panic-once ]; then rm -f $D/panic-once; echo "Kernel panic - not syncing: VFS: Unable to mount root fs"; exit 1; fi
