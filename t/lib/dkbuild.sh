@@ -13,21 +13,12 @@ dkb_setup() {
 		DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_TLS
 	_r=$T/rootfs
 	mkdir -p "$_r/bin" "$_r/usr/bin" "$_r/tmp" "$_r/etc/portage" "$_r/var/db/repos" \
-		"$_r/var/cache/distfiles" "$_r/var/tmp" "$_r/usr/share/dk-test" || return 1
+		"$_r/var/cache/distfiles" "$_r/var/tmp" || return 1
 	chmod 1777 "$_r/tmp"
 	cp /usr/bin/busybox "$_r/bin/busybox" || { echo "busybox-static not installed" >&2; return 1; }
 	for _a in $(/usr/bin/busybox --list); do
 		[ "$_a" = busybox ] || ln -s busybox "$_r/bin/$_a"
 	done
-	# a well-formed gpkg: the image and metadata archives and the format marker
-	_g=$T/gpkg/gentoo-kernel-0-1
-	mkdir -p "$_g" "$T/gpkg/img/boot" "$T/gpkg/meta"
-	echo kernel >"$T/gpkg/img/boot/vmlinuz"
-	echo sys-kernel >"$T/gpkg/meta/CATEGORY"
-	tar -C "$T/gpkg/img" -cJf "$_g/image.tar.xz" . && tar -C "$T/gpkg/meta" -cJf "$_g/metadata.tar.xz" . || return 1
-	echo "gpkg-1" >"$_g/gpkg-1"
-	tar -C "$T/gpkg" -cf "$_r/usr/share/dk-test/pkg.gpkg.tar" gentoo-kernel-0-1/gpkg-1 \
-		gentoo-kernel-0-1/metadata.tar.xz gentoo-kernel-0-1/image.tar.xz || return 1
 	cat >"$_r/usr/bin/emerge" <<'EOS'
 #!/bin/sh
 # stand-in emerge for dk-build's tests
@@ -52,12 +43,27 @@ if [ -f $D/hold ]; then while [ ! -f $D/go ]; do sleep 0.1; done; fi
 if [ -f $D/panic-once ]; then rm -f $D/panic-once; echo "Kernel panic - not syncing: VFS: Unable to mount root fs"; exit 1; fi
 [ -f $D/fail ] && { echo "error: stand-in build failed"; exit 1; }
 p=${PKG#<sys-kernel/}
-p=${p%.9999}
+pf=${p%.9999}.99
 out=/tmp/binpkg/sys-kernel/${p%-*}
 mkdir -p $out
 if [ -f $D/hostile ]; then ln -s ../../../../../../tmp $out/evil.gpkg.tar; fi
-cp /usr/share/dk-test/pkg.gpkg.tar $out/$p.99-1.gpkg.tar
-echo "emerge (stand-in): wrote $out/$p.99-1.gpkg.tar"
+# a well-formed gpkg (GLEP 78): gpkg-1, metadata and image archives, and
+# the Manifest of their sizes and SHA512 last
+g=/tmp/gpkg-work
+d=$g/$pf-1
+rm -rf $g
+mkdir -p $d $g/metadata $g/image/boot
+echo sys-kernel >$g/metadata/CATEGORY
+echo $pf >$g/metadata/PF
+echo "stand-in kernel $pf" >$g/image/boot/vmlinuz-$pf
+: >$d/gpkg-1
+tar -C $g -cf $d/metadata.tar metadata
+tar -C $g -cf $d/image.tar image
+for f in gpkg-1 metadata.tar image.tar; do
+	echo "DATA $f $(wc -c <$d/$f) SHA512 $(sha512sum $d/$f | cut -d' ' -f1)"
+done >$d/Manifest
+tar -C $g -cf $out/$pf-1.gpkg.tar $pf-1/gpkg-1 $pf-1/metadata.tar $pf-1/image.tar $pf-1/Manifest
+echo "emerge (stand-in): wrote $out/$pf-1.gpkg.tar"
 EOS
 	chmod 755 "$_r/usr/bin/emerge"
 	tar -C "$_r" -cf "$T/rootfs.tar" . || return 1
