@@ -413,65 +413,76 @@ read_template(const char *name, struct buf *b, struct dk_err *e)
 	return r;
 }
 
-/* The gentoo.git snapshot (git archive of the diff base), made once. */
+/* The gentoo.git snapshot of the diff base: its tree id (for the image
+ * digest), and with archive set its "git archive" (only for a build);
+ * each made once. */
 static int
-snapshot(struct dk_err *e)
+snapshot(int archive, struct dk_err *e)
 {
-	int ret = 0;
+	char *repo = config_path(cstr(&g.cfg.root, "repo")), *tmp = NULL, *spec = NULL;
+	const char *base = cstr(&g.cfg.root, "base");
+	struct buf out = { 0 }, err = { 0 };
+	int st, fd, ret = -1;
 
 	pthread_mutex_lock(&g.snap_mu);
-	if (!g.snapshot) {
-		char *repo = config_path(cstr(&g.cfg.root, "repo")), *tmp = NULL, *spec = NULL;
-		const char *base = cstr(&g.cfg.root, "base");
-		struct buf out = { 0 }, err = { 0 };
-		int st, fd;
+	if (!repo) {
+		dk_syserrf(e, NULL, 0, "snapshot");
+		goto done;
+	}
+	if (!g.snapshot_tree) {
+		char *argv[] = { "git", "-C", repo, "rev-parse", "--verify", "-q", NULL, NULL };
 
-		if (!repo || asprintf(&tmp, "%s/.dk-gentoo.XXXXXX", g.logdir) < 0 ||
-		    asprintf(&spec, "%s^{tree}", base) < 0) {
-			ret = dk_syserrf(e, NULL, 0, "snapshot");
+		if (asprintf(&spec, "%s^{tree}", base) < 0) {
+			spec = NULL;
+			dk_syserrf(e, NULL, 0, "snapshot");
 			goto done;
 		}
-		{
-			char *argv[] = { "git", "-C", repo, "rev-parse", "--verify", "-q", spec, NULL };
+		argv[6] = spec;
+		st = spawn_run(argv, NULL, NULL, &out, &err, e);
+		if (st != 0) {
+			if (st > 0)
+				dk_errf(e, NULL, 0, "%s: no git revision '%s' (config keys repo, base)", repo, base);
+			goto done;
+		}
+		out.len = strcspn(buf_str(&out), "\n");
+		if (!(g.snapshot_tree = strndup(buf_str(&out), out.len))) {
+			dk_syserrf(e, NULL, 0, "snapshot");
+			goto done;
+		}
+	}
+	if (archive && !g.snapshot) {
+		char *argv[] = { "git", "-C", repo, "archive", "--format=tar", "-o", NULL, g.snapshot_tree, NULL };
 
-			st = spawn_run(argv, NULL, NULL, &out, &err, e);
-			if (st != 0) {
-				if (st > 0)
-					dk_errf(e, NULL, 0, "%s: no git revision '%s' (config keys repo, base)", repo, base);
-				ret = -1;
-				goto done;
-			}
+		if (asprintf(&tmp, "%s/.dk-gentoo.XXXXXX", g.logdir) < 0) {
+			tmp = NULL;
+			dk_syserrf(e, NULL, 0, "snapshot");
+			goto done;
 		}
 		if ((fd = mkstemp(tmp)) < 0) {
-			ret = dk_syserrf(e, tmp, 0, "cannot create");
+			dk_syserrf(e, tmp, 0, "cannot create");
 			goto done;
 		}
 		close(fd);
-		{
-			char *argv[] = { "git", "-C", repo, "archive", "--format=tar", "-o", tmp, (char *)base, NULL };
-
-			buf_reset(&err);
-			st = spawn_run(argv, NULL, NULL, NULL, &err, e);
-			if (st != 0) {
-				if (st > 0)
-					dk_errf(e, NULL, 0, "git archive %s: %s", base, buf_str(&err));
-				unlink(tmp);
-				ret = -1;
-				goto done;
-			}
+		argv[6] = tmp;
+		buf_reset(&err);
+		st = spawn_run(argv, NULL, NULL, NULL, &err, e);
+		if (st != 0) {
+			if (st > 0)
+				dk_errf(e, NULL, 0, "git archive %s: %s", base, buf_str(&err));
+			unlink(tmp);
+			goto done;
 		}
-		out.len = strcspn(buf_str(&out), "\n");
-		g.snapshot_tree = strndup(buf_str(&out), out.len);
 		g.snapshot = tmp;
 		tmp = NULL;
-done:
-		free(repo);
-		free(tmp);
-		free(spec);
-		buf_free(&out);
-		buf_free(&err);
 	}
+	ret = 0;
+done:
 	pthread_mutex_unlock(&g.snap_mu);
+	free(repo);
+	free(tmp);
+	free(spec);
+	buf_free(&out);
+	buf_free(&err);
 	return ret;
 }
 
@@ -574,7 +585,7 @@ ensure_image(struct host *h, struct arch *a, enum kind k, FILE *log, char *tag, 
 		buf_free(&d);
 		for (i = 0; i < 3; i++)
 			digest_add(&digest, cstr(cfg_member(&g.cfg.root, "portage"), portage[i]));
-		if (snapshot(e) < 0)
+		if (snapshot(0, e) < 0)
 			goto out;
 		digest_add(&digest, g.snapshot_tree);
 	} else {
@@ -615,6 +626,8 @@ ensure_image(struct host *h, struct arch *a, enum kind k, FILE *log, char *tag, 
 		if (tar_add_mem(&w, f, 0644, s, strlen(s), e) < 0)
 			goto unlock;
 	}
+	if (k == DEPS && snapshot(1, e) < 0)
+		goto unlock;
 	if (tar_add_file(&w, k == DEPS ? "gentoo.tar" : "local.diff", k == DEPS ? g.snapshot : g.diff, e) < 0)
 		goto unlock;
 	if (tar_writer_finish(&w, e) < 0)
@@ -909,7 +922,8 @@ done:
 	if (id) {
 		struct dk_err e2;
 
-		engine_kill(&h->en, id, &e2);
+		if (code < 0)	/* it may still run */
+			engine_kill(&h->en, id, &e2);
 		if (!g.keep || cancelled)
 			engine_remove(&h->en, id, &e2);
 		else if (!ok)
@@ -1053,16 +1067,34 @@ signals(void *arg)
 
 static char **ssh_argv;
 
-/* Opens every host named by an arch in use (need[i]); fills each arch's
- * usable pool and says why a host is left out. */
+static void *
+open_one(void *arg)
+{
+	struct host *h = arg;
+	struct dk_err e;
+
+	h->en.cancel = &cancelled;
+	h->en.connect_timeout = 10;
+	if (engine_open(&h->en, h->url, ssh_argv, &e) == 0)
+		h->up = 1;
+	else
+		snprintf(h->why, sizeof h->why, "%s", e.msg);
+	return NULL;
+}
+
+/* Opens every host named by an arch in use (need[i]), all at once, so
+ * that a slow or unreachable one delays nothing; says why one failed. */
 static void
 open_hosts(const int *need)
 {
+	pthread_t *th = calloc(g.nhosts + 1, sizeof *th);
+	int *started = calloc(g.nhosts + 1, sizeof *started);
 	size_t i, j, k;
 
+	if (!th || !started)
+		dk_die(DK_FAIL, "out of memory");
 	for (i = 0; i < g.nhosts; i++) {
 		struct host *h = &g.hosts[i];
-		struct dk_err e;
 		int used = 0;
 
 		for (j = 0; j < g.narches && !used; j++) {
@@ -1075,17 +1107,19 @@ open_hosts(const int *need)
 					used = 1;
 			}
 		}
-		if (!used)
-			continue;
-		h->en.cancel = &cancelled;
-		h->en.connect_timeout = 10;
-		if (engine_open(&h->en, h->url, ssh_argv, &e) == 0) {
-			h->up = 1;
-		} else {
-			snprintf(h->why, sizeof h->why, "%s", e.msg);
-			dk_warn("%s", e.msg);
-		}
+		if (used && pthread_create(&th[i], NULL, open_one, h) == 0)
+			started[i] = 1;
+		else if (used)
+			open_one(h);
 	}
+	for (i = 0; i < g.nhosts; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		if (g.hosts[i].why[0])
+			dk_warn("%s", g.hosts[i].why);
+	}
+	free(th);
+	free(started);
 }
 
 static struct host *
