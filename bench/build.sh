@@ -10,6 +10,8 @@ export DK_TOP
 . "$DK_TOP/t/lib/dockerd.sh"
 . "$DK_TOP/t/lib/dkbuild.sh"
 DOCKER=${DOCKER:-/usr/bin/docker}
+# "bench/build.sh | head" must still stop the engines
+trap 'exit 141' PIPE
 
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l 2>/dev/null || python3 -c "print(round($2 - $1, 2))"; }
