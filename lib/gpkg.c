@@ -513,7 +513,7 @@ gpkg_check_fd(int fd, const char *name, struct gpkg_info *info, struct dk_err *e
 			;
 		if (i == c.n) {
 			dk_errf(e, name, 0, "member %s/%s missing", c.dir,
-				k == K_VERSION ? "gpkg-1" : k == K_METADATA ? "metadata.tar[.COMP]" : "image.tar[.COMP]");
+				k == K_VERSION ? "gpkg-1" : k == K_METADATA ? "metadata.tar*" : "image.tar*");
 			goto out;
 		}
 	}

@@ -72,7 +72,7 @@ START_TEST(broken_packages)
 	ck_assert_int_eq(gpkg_check(p, &info, &e), -1);
 	snprintf(want, sizeof want, "%s: member k-1.0-1/Manifest: lists image.tar.xz, which the package lacks", p);
 	/* the image is missing, but its DATA line names it first */
-	ck_assert_msg(!strcmp(e.msg, want) || strstr(e.msg, "image.tar[.COMP] missing"), "%s", e.msg);
+	ck_assert_msg(!strcmp(e.msg, want) || strstr(e.msg, "image.tar* missing"), "%s", e.msg);
 
 	p = make("MKGPKG_BREAK=wrong-hash", "k-1.0-1.gpkg.tar", "sys-kernel/k-1.0");
 	ck_assert_int_eq(gpkg_check(p, &info, &e), -1);
