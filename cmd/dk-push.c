@@ -48,7 +48,7 @@ struct pkg {
 	struct gpkg_name n;
 	uint64_t size;
 	char *sig;		/* local detached signature, or NULL */
-	struct buf urls;	/* " URL" for each destination that has it */
+	char **urls;		/* per destination: the file's URL once it is there */
 	int failed;
 };
 
@@ -58,6 +58,7 @@ enum step { J_STAT, J_STAT_PART, J_UPLOAD, J_VERIFY, J_DONE };
 /* One file going to one destination. */
 struct job {
 	struct pkg *pkg;
+	size_t dest;		/* index into dests and pkg->urls */
 	const char *src;	/* local path */
 	uint64_t size;
 	char *name;		/* remote base name */
@@ -767,8 +768,7 @@ job_finish(struct job *j, int ok, struct dk_err *e)
 		dk_perr(e);
 		j->pkg->failed = 1;
 	} else if (j->src == j->pkg->path) {
-		buf_addc(&j->pkg->urls, ' ');
-		buf_adds(&j->pkg->urls, j->url);
+		j->pkg->urls[j->dest] = j->url;
 	}
 	prog_state.finished++;
 	if (j->fd >= 0) {
@@ -1080,6 +1080,8 @@ main(int argc, char *argv[])
 
 		if (p->failed)
 			continue;
+		if (!(p->urls = calloc(ndests, sizeof *p->urls)))
+			dk_die(DK_FAIL, "out of memory");
 		for (d = 0; d < ndests; d++) {
 			char *dir = expand(dests[d], p, &e);
 			struct job *j[2] = { NULL, NULL };
@@ -1097,6 +1099,7 @@ main(int argc, char *argv[])
 				if (!(j[k] = calloc(1, sizeof *j[k])))
 					dk_die(DK_FAIL, "out of memory");
 				j[k]->pkg = p;
+				j[k]->dest = d;
 				j[k]->fd = -1;
 				j[k]->scheme = scheme_of(dir);
 				j[k]->src = k ? p->sig : p->path;
@@ -1142,7 +1145,10 @@ main(int argc, char *argv[])
 				status = DK_FAIL;
 				continue;
 			}
-			printf("%s%s\n", pkgs[i].name, buf_str(&pkgs[i].urls));
+			printf("%s", pkgs[i].name);
+			for (d = 0; d < ndests; d++)
+				printf(" %s", pkgs[i].urls[d]);
+			putchar('\n');
 		}
 	}
 
@@ -1161,7 +1167,7 @@ main(int argc, char *argv[])
 		free(pkgs[i].name);
 		free(pkgs[i].arch);
 		free(pkgs[i].sig);
-		buf_free(&pkgs[i].urls);
+		free(pkgs[i].urls);
 		gpkg_name_free(&pkgs[i].n);
 	}
 	free(pkgs);
