@@ -35,7 +35,7 @@ static long opt_jobs = 4;
 static char **dests;
 static size_t ndests;
 static struct buf dest_store;	/* file:// forms of plain paths given to -d */
-static char sigdir[] = "/tmp/dk-push.XXXXXX";
+static char *sigdir;	/* signatures made by -s, removed at exit */
 static int have_sigdir;
 static char *ssh_user, *ssh_identity, *ssh_known_hosts;
 static int progress;
@@ -954,18 +954,29 @@ cleanup_sigdir(void)
 {
 	size_t i;
 
-	if (!have_sigdir)
+	if (!have_sigdir || !sigdir)
 		return;
 	for (i = 0; i < npkgs; i++)
 		if (opt_sign && pkgs[i].sig)
 			unlink(pkgs[i].sig);
 	rmdir(sigdir);
+	free(sigdir);
+	sigdir = NULL;
 }
 
+/* ^C while signing or uploading: the signatures made so far go (unlink
+ * and rmdir are async-signal-safe); remote .part files stay, to resume. */
 static void
 on_signal(int sig)
 {
+	size_t i;
+
 	(void)sig;
+	for (i = 0; opt_sign && i < npkgs; i++)
+		if (pkgs[i].sig)
+			unlink(pkgs[i].sig);
+	if (sigdir)
+		rmdir(sigdir);
 	_exit(130);
 }
 
@@ -1049,6 +1060,10 @@ main(int argc, char *argv[])
 		status = DK_FAIL;
 
 	if (opt_sign && !opt_dry) {
+		const char *tmp = getenv("TMPDIR");
+
+		if (asprintf(&sigdir, "%s/dk-push.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+			dk_die(DK_FAIL, "out of memory");
 		if (!mkdtemp(sigdir))
 			dk_die(DK_FAIL, "cannot make a temporary directory: %s", strerror(errno));
 		have_sigdir = 1;
