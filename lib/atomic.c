@@ -32,6 +32,23 @@ atomic_pending(void)
 	return pending_set ? pending : NULL;
 }
 
+static void
+on_signal(int sig)
+{
+	if (pending_set)
+		unlink(pending);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+atomic_cleanup_on_signals(void)
+{
+	signal(SIGHUP, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+}
+
 static char *
 dir_of(const char *path)
 {
@@ -54,26 +71,30 @@ atomic_open(struct atomic_file *af, const char *path, mode_t mode, int exact, st
 	size_t n;
 
 	memset(af, 0, sizeof *af);
-	if (!(af->path = strdup(path)) || !(copy = strdup(path)))
-		return dk_syserrf(e, path, 0, "cannot write");
-	base = basename(copy);
-	if (!(dir = dir_of(path))) {
-		free(copy);
+	if (!(af->path = strdup(path)) || !(copy = strdup(path))) {
+		free(af->path);
+		af->path = NULL;
 		return dk_syserrf(e, path, 0, "cannot write");
 	}
-	n = strlen(dir) + strlen(base) + 16;
-	if (!(af->tmp = malloc(n))) {
+	base = basename(copy);
+	n = strlen(path) + 16;
+	if (!(dir = dir_of(path)) || !(af->tmp = malloc(n + strlen(dir)))) {
+		dk_syserrf(e, path, 0, "cannot write");
 		free(copy);
 		free(dir);
-		return dk_syserrf(e, path, 0, "cannot write");
+		free(af->path);
+		af->path = NULL;
+		return -1;
 	}
+	n += strlen(dir);
 	snprintf(af->tmp, n, "%s/.%s.XXXXXX", dir, base);
 	free(copy);
 	free(dir);
 	if ((fd = mkstemp(af->tmp)) < 0) {
 		dk_syserrf(e, path, 0, "cannot create temporary file");
 		free(af->tmp);
-		af->tmp = NULL;
+		free(af->path);
+		af->tmp = af->path = NULL;
 		return -1;
 	}
 	set_pending(af->tmp);

@@ -30,5 +30,8 @@ int atomic_write(const char *path, const void *data, size_t n, mode_t mode, stru
 /* The temporary name currently open, if any, for a signal handler to
  * unlink (async-signal-safe to read). */
 const char *atomic_pending(void);
+/* Installs SIGHUP, SIGINT and SIGTERM handlers that remove the pending
+ * temporary file, then die of the signal as before. */
+void atomic_cleanup_on_signals(void);
 
 #endif

@@ -54,7 +54,7 @@ struct ebuild {
 /* Lexes text (len bytes, any content) as bash. Returns 0, or -1 with e set
  * to "path:line: message" (unterminated quote, $( ), heredoc, brace…). */
 int ebuild_parse(struct ebuild *eb, const char *path, const char *text, size_t len, struct dk_err *e);
-/* Reads and lexes the file path ("-" = stdin, named name_for_stdin). */
+/* Reads and lexes the file path ("-" = stdin, named "<stdin>"). */
 int ebuild_load(struct ebuild *eb, const char *path, struct dk_err *e);
 /* Frees everything ebuild_parse made. */
 void ebuild_free(struct ebuild *eb);
@@ -69,6 +69,10 @@ char *ebuild_raw(const struct ebuild *eb, const struct ebuild_var *v);
  * Refuses unknown names, names only set in functions, and values the
  * quoting cannot hold. Returns 0 or -1 with e set. */
 int ebuild_set(const struct ebuild *eb, char *const settings[], size_t n, struct buf *out, struct dk_err *e);
+
+/* For the evaluator: the end of the word (word set) or of the quote or
+ * expansion ('\'', '"', '`', '$') that starts at s[i]; 0 if unterminated. */
+size_t ebuild_skip(const char *s, size_t len, size_t i, int word);
 
 /* Variables known before the file's own: PMS ones and any given. */
 struct ebuild_env {
@@ -96,9 +100,9 @@ void ebuild_env_free(struct ebuild_env *env);
  * variable) is an error naming file, line and construct: never a guess.
  * Appends the value to out; returns 0, or -1 with e set. */
 int ebuild_eval(const struct ebuild *eb, const struct ebuild_env *env, const char *name, struct buf *out, struct dk_err *e);
-/* As ebuild_eval, also seeing the values in pre (e.g. an eclass's
- * SRC_URI evaluated before the ebuild's += ): pre's value of name is the
- * starting value. */
+/* As ebuild_eval, with name starting as start (NULL: unset) before the
+ * file's own assignments: e.g. the inherited eclasses' SRC_URI, which the
+ * ebuild's SRC_URI+= extends. */
 int ebuild_eval_with(const struct ebuild *eb, const struct ebuild_env *env, const char *name, const char *start, struct buf *out, struct dk_err *e);
 
 #endif

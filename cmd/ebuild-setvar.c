@@ -1,0 +1,206 @@
+/* ebuild-setvar: read or set global-scope variables of an ebuild.
+ * GPL-2.0-only. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "buf.h"
+#include "ebuild.h"
+#include "prog.h"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: ebuild-setvar [-i FILE] NAME=VALUE ...\n"
+		"       ebuild-setvar -g NAME ... [FILE]\n"
+		"       ebuild-setvar -e [-p CAT/PF] NAME ... [FILE]\n");
+}
+
+static int
+is_name(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+/* -g / -e: one value per name, in the order given. */
+static int
+get(struct ebuild *eb, char **names, int n, int evaluate, const char *pf, const char *file)
+{
+	struct ebuild_env env = { 0 };
+	struct dk_err e;
+	int status = DK_OK;
+
+	if (evaluate) {
+		if (pf) {
+			const char *slash = strchr(pf, '/');
+			char *cat = slash ? strndup(pf, (size_t)(slash - pf)) : NULL;
+
+			if (ebuild_env_pms(&env, cat, slash ? slash + 1 : pf, &e) < 0) {
+				free(cat);
+				dk_perr(&e);
+				return DK_USAGE;
+			}
+			free(cat);
+		} else if (file) {
+			/* an eclass or an oddly named file has no PN/PV: only
+			 * what needs them fails, naming the unset variable */
+			ebuild_env_from_path(&env, file, &e);
+		}
+	}
+	for (int k = 0; k < n; k++) {
+		struct buf v = { 0 };
+
+		if (evaluate) {
+			if (ebuild_eval(eb, &env, names[k], &v, &e) < 0) {
+				dk_perr(&e);
+				status = DK_FAIL;
+				buf_free(&v);
+				continue;
+			}
+		} else {
+			const struct ebuild_var *var = ebuild_find(eb, names[k]);
+			char *raw;
+
+			if (!var) {
+				for (size_t j = 0; j < eb->nvars && !var; j++)
+					if (!eb->vars[j].in_func && !strcmp(eb->vars[j].name, names[k]))
+						var = &eb->vars[j];
+			}
+			if (!var) {
+				size_t j;
+
+				for (j = 0; j < eb->nvars; j++)
+					if (!strcmp(eb->vars[j].name, names[k]))
+						break;
+				if (j < eb->nvars)
+					dk_warn("%s:%ld: %s is only set inside a function, not at global scope",
+						eb->path, eb->vars[j].line, names[k]);
+				else
+					dk_warn("%s: %s is not assigned at global scope", eb->path, names[k]);
+				status = DK_FAIL;
+				continue;
+			}
+			if (!(raw = ebuild_raw(eb, var)))
+				dk_die(DK_FAIL, "out of memory");
+			buf_adds(&v, raw);
+			free(raw);
+		}
+		fwrite(buf_str(&v), 1, v.len, stdout);
+		putchar('\n');
+		buf_free(&v);
+	}
+	ebuild_env_free(&env);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *inplace = NULL, *pf = NULL, *file = NULL;
+	int mode = 's', c, status;
+	struct ebuild eb;
+	struct dk_err e;
+	struct buf out = { 0 };
+
+	dk_setprog(argv[0]);
+	while ((c = getopt(argc, argv, "eghi:p:V")) != -1) {
+		switch (c) {
+		case 'e':
+		case 'g':
+			mode = c;
+			break;
+		case 'h':
+			usage(stdout);
+			return DK_OK;
+		case 'i':
+			inplace = optarg;
+			break;
+		case 'p':
+			pf = optarg;
+			break;
+		case 'V':
+			printf("%s %s\n", dk_prog, DK_VERSION);
+			return DK_OK;
+		default:
+			usage(stderr);
+			return DK_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (mode == 's' && pf) {
+		dk_warn("-p goes with -e");
+		usage(stderr);
+		return DK_USAGE;
+	}
+	if (mode != 's') {
+		/* NAME… then at most one file: a name has no '/' or '.' */
+		if (argc > 1 && !is_name(argv[argc - 1]))
+			file = argv[--argc];
+		if (inplace) {
+			if (file) {
+				usage(stderr);
+				return DK_USAGE;
+			}
+			file = inplace;
+		}
+	}
+	if (argc == 0) {
+		usage(stderr);
+		return DK_USAGE;
+	}
+	for (int k = 0; k < argc; k++) {
+		const char *eq = strchr(argv[k], '=');
+
+		if (mode == 's' && !eq) {
+			dk_warn("not NAME=VALUE: %s", argv[k]);
+			return DK_USAGE;
+		}
+		if (mode != 's' && !is_name(argv[k])) {
+			dk_warn("not a variable name: %s", argv[k]);
+			return DK_USAGE;
+		}
+	}
+	if (mode == 's' && inplace)
+		file = inplace;
+	if (ebuild_load(&eb, file ? file : "-", &e) < 0) {
+		dk_perr(&e);
+		return DK_FAIL;
+	}
+	if (mode != 's') {
+		status = get(&eb, argv, argc, mode == 'e', pf, file);
+		ebuild_free(&eb);
+		if (dk_close_stdout() != DK_OK)
+			return DK_FAIL;
+		return status;
+	}
+	if (ebuild_set(&eb, argv, (size_t)argc, &out, &e) < 0) {
+		dk_perr(&e);
+		ebuild_free(&eb);
+		buf_free(&out);
+		return DK_FAIL;
+	}
+	ebuild_free(&eb);
+	if (inplace) {
+		atomic_cleanup_on_signals();
+		if (atomic_write(inplace, buf_str(&out), out.len, 0644, &e) < 0) {
+			dk_perr(&e);
+			buf_free(&out);
+			return DK_FAIL;
+		}
+		buf_free(&out);
+		return dk_close_stdout();
+	}
+	fwrite(buf_str(&out), 1, out.len, stdout);
+	buf_free(&out);
+	return dk_close_stdout();
+}

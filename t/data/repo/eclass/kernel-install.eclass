@@ -1,0 +1,3 @@
+# Stand-in for the demo tree only (see t/data/README): manifest-gen reads
+# the inherited eclasses for SRC_URI, and the corpus copy of kernel-install.eclass is
+# an older, EAPI 7-only version. This one adds nothing to SRC_URI.
