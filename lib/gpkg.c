@@ -14,6 +14,7 @@
 #include "gpkg.h"
 #include "spawn.h"
 #include "tar.h"
+#include "version.h"
 
 /* The inner Manifest is a few lines; metadata a few KiB. Limits keep a
  * hostile package from making us hold much. */
@@ -565,71 +566,20 @@ gpkg_info_free(struct gpkg_info *info)
 
 /* Names. */
 
-int
-gpkg_version_valid(const char *v)
-{
-	static const char *const suf[] = { "_alpha", "_beta", "_pre", "_rc", "_p", NULL };
-	const char *p = v;
-	int i;
-
-	if (!isdigit((unsigned char)*p))
-		return 0;
-	for (;;) {
-		while (isdigit((unsigned char)*p))
-			p++;
-		if (*p != '.')
-			break;
-		if (!isdigit((unsigned char)*++p))
-			return 0;
-	}
-	if (*p >= 'a' && *p <= 'z')
-		p++;
-	while (*p == '_') {
-		for (i = 0; suf[i]; i++)
-			if (!strncmp(p, suf[i], strlen(suf[i])))
-				break;
-		if (!suf[i])
-			return 0;
-		p += strlen(suf[i]);
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	return *p == '\0';
-}
-
-/* Splits pf at the first "-" followed by a valid version (then "-rN"). */
+/* Splits pf by PMS (lib/version) and derives the series. */
 static int
 split_pf(const char *pf, struct gpkg_name *n)
 {
-	const char *p;
+	size_t s;
 
-	for (p = strchr(pf, '-'); p; p = strchr(p + 1, '-')) {
-		char *v = strdup(p + 1), *r;
-
-		if (!v)
-			return -1;
-		if ((r = strrchr(v, '-')) && r[1] == 'r' && isdigit((unsigned char)r[2]) &&
-		    strspn(r + 2, "0123456789") == strlen(r + 2)) {
-			*r = '\0';
-			r += 1;
-		} else {
-			r = NULL;
-		}
-		if (p > pf && gpkg_version_valid(v)) {
-			size_t s = strspn(v, "0123456789");
-
-			if (v[s] == '.')
-				s += 1 + strspn(v + s + 1, "0123456789");
-			n->pn = strndup(pf, (size_t)(p - pf));
-			n->pr = strdup(r ? r : "r0");
-			n->series = strndup(v, s);
-			n->pv = v;
-			n->pf = strdup(pf);
-			return n->pn && n->pr && n->series && n->pf ? 0 : -1;
-		}
-		free(v);
-	}
-	return -1;
+	if (version_split_pf(pf, &n->pn, &n->pv, &n->pr) < 0)
+		return -1;
+	s = strspn(n->pv, "0123456789");
+	if (n->pv[s] == '.')
+		s += 1 + strspn(n->pv + s + 1, "0123456789");
+	n->series = strndup(n->pv, s);
+	n->pf = strdup(pf);
+	return n->series && n->pf ? 0 : -1;
 }
 
 int

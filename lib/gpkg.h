@@ -45,8 +45,5 @@ struct gpkg_name {
 int gpkg_parse_name(const char *path, struct gpkg_name *n, struct dk_err *e);
 /* Frees what n holds. */
 void gpkg_name_free(struct gpkg_name *n);
-/* Returns 1 if v is a PMS version ("6.6.31", "5.10.255_p3", "6.10_rc7",
- * with no revision), else 0. */
-int gpkg_version_valid(const char *v);
 
 #endif
