@@ -225,12 +225,10 @@ static int
 sign_pkg(struct pkg *p, struct dk_err *e)
 {
 	struct buf err = { 0 };
-	int st;
+	char *argv[12];
+	int n = 0, st;
 
 	if (opt_sign) {
-		char *argv[12];
-		int n = 0;
-
 		if (asprintf(&p->sig, "%s/%s.sig", sigdir, p->name) < 0)
 			return dk_syserrf(e, p->path, 0, "signature");
 		argv[n++] = "gpg";
@@ -242,16 +240,7 @@ sign_pkg(struct pkg *p, struct dk_err *e)
 			argv[n++] = (char *)opt_keyid;
 		}
 		argv[n++] = "--output";
-		argv[n++] = p->sig;
-		argv[n++] = p->path;
-		argv[n] = NULL;
-		if ((st = spawn_run(argv, NULL, NULL, NULL, &err, e)) < 0) {
-			buf_free(&err);
-			return -1;
-		}
 	} else {
-		char *argv[8];
-		int n = 0;
 		struct stat sb;
 
 		if (asprintf(&p->sig, "%s.sig", p->path) < 0)
@@ -263,13 +252,13 @@ sign_pkg(struct pkg *p, struct dk_err *e)
 			argv[n++] = "--keyring";
 			argv[n++] = (char *)opt_keyring;
 		}
-		argv[n++] = p->sig;
-		argv[n++] = p->path;
-		argv[n] = NULL;
-		if ((st = spawn_run(argv, NULL, NULL, NULL, &err, e)) < 0) {
-			buf_free(&err);
-			return -1;
-		}
+	}
+	argv[n++] = p->sig;
+	argv[n++] = p->path;
+	argv[n] = NULL;
+	if ((st = spawn_run(argv, NULL, NULL, NULL, &err, e)) < 0) {
+		buf_free(&err);
+		return -1;
 	}
 	if (st != 0) {
 		/* gpg's own last line says why (no key, bad signature...) */

@@ -469,34 +469,7 @@ gpkg_check_fd(int fd, const char *name, struct gpkg_info *info, struct dk_err *e
 	c.name = name;
 	if (!(r = tar_reader_new(&ops, &c, name)))
 		return dk_syserrf(e, name, 0, "cannot read");
-	{
-		static const size_t size = 1 << 17;
-		char *b = malloc(size);
-		ssize_t n;
-
-		if (!b) {
-			dk_syserrf(e, name, 0, "cannot read");
-			goto out;
-		}
-		for (;;) {
-			n = read(fd, b, size);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				dk_syserrf(e, name, 0, "read error");
-				free(b);
-				goto out;
-			}
-			if (n == 0)
-				break;
-			if (tar_feed(r, b, (size_t)n, e) < 0) {
-				free(b);
-				goto out;
-			}
-		}
-		free(b);
-	}
-	if (tar_finish(r, e) < 0)
+	if (tar_feed_fd(r, fd, e) < 0)
 		goto out;
 	info->size = tar_offset(r);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size != info->size) {
