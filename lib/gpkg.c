@@ -108,7 +108,8 @@ struct check {
 	const char *metadata_comp;	/* ".xz" ... or "" */
 };
 
-static const char *const comps[] = { "", ".xz", ".zst", ".bz2", ".gz", ".lz4", ".lzo", NULL };
+/* portage's BINPKG_COMPRESS choices, by their suffixes */
+static const char *const comps[] = { "", ".xz", ".zst", ".bz2", ".gz", ".lz4", ".lzo", ".lz", NULL };
 
 /* Classifies "metadata.tar.xz", "image.tar.zst.sig"...; comp gets the
  * compression suffix. */
@@ -414,7 +415,7 @@ read_metadata(struct check *c, struct gpkg_info *info)
 {
 	static const struct { const char *ext, *prog; } tools[] = {
 		{ ".xz", "xz" }, { ".zst", "zstd" }, { ".bz2", "bzip2" },
-		{ ".gz", "gzip" }, { ".lz4", "lz4" }, { ".lzo", "lzop" },
+		{ ".gz", "gzip" }, { ".lz4", "lz4" }, { ".lzo", "lzop" }, { ".lz", "lzip" },
 	};
 	static const struct tar_ops ops = { meta_member, meta_data, NULL };
 	struct buf out = { 0 }, err = { 0 }, pf = { 0 }, cat = { 0 };

@@ -16,10 +16,13 @@ struct gpkg_info {
 	int manifest_signed;	/* the inner Manifest is OpenPGP clear-signed */
 };
 
-/* Checks the package read from fd (name for messages): an uncompressed
- * tar of DIR/gpkg-1 first, DIR/metadata.tar[.COMP], DIR/image.tar[.COMP]
- * (each maybe with a .sig) and DIR/Manifest, regular files only, whose
- * DATA entries give the size, BLAKE2B and SHA512 of every other member.
+/* Checks the package read from fd (name for messages), as portage writes
+ * and verifies it: an uncompressed tar of DIR/gpkg-1 first,
+ * DIR/metadata.tar[.COMP], DIR/image.tar[.COMP] (each maybe with a .sig)
+ * and DIR/Manifest last, regular files one level deep only, whose DATA
+ * entries ("DATA metadata.tar.xz SIZE BLAKE2B hex SHA512 hex", base names)
+ * give the size and hashes of every other member; at least one of
+ * BLAKE2B and SHA512 per entry, and all given must match.
  * Hashes while reading; the metadata member (small) is kept to read PF.
  * Returns 0 with info filled, or -1 with e set to one line naming the
  * package and the member ("NAME: member DIR/image.tar.xz: SHA512 does not

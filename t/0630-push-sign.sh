@@ -45,3 +45,13 @@ t_eq "-S bad signature: nothing uploaded" "" "$(ls -d "$T/bad" 2>/dev/null)"
 rm "$P.sig"
 t_run "-S: no signature" 1 dk-push -S -K "$GPG_KEYRING" -d "file://$T/bad" "$P"
 t_out "-S no signature: the message" "dk-push: $P.sig: cannot verify: No such file or directory" "$T/err"
+
+# A package whose inner Manifest is clear-signed (FEATURES=binpkg-signing).
+mkdir -p "$T/signed/amd64/kernel/sys-kernel/gentoo-kernel"
+S=$T/signed/amd64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-6.6.32-1.gpkg.tar
+MKGPKG_SIGN=$GPG_KEYID "$MK" "$S" sys-kernel/gentoo-kernel-6.6.32
+t_run "a clear-signed inner Manifest is read" 0 dk-push -d "file://$T/signed-out" "$S"
+t_out "clear-signed: listed" "gentoo-kernel-6.6.32-1.amd64.gpkg.tar file://$T/signed-out/gentoo-kernel-6.6.32-1.amd64.gpkg.tar" "$T/out"
+MKGPKG_SIGN=$GPG_KEYID MKGPKG_BREAK=wrong-hash "$MK" "$S" sys-kernel/gentoo-kernel-6.6.32
+t_run "clear-signed, wrong hash" 1 dk-push -d "file://$T/signed-out" "$S"
+t_out "clear-signed, wrong hash: the message" "dk-push: $S: member gentoo-kernel-6.6.32-1/image.tar.xz: SHA512 does not match the Manifest" "$T/err"
