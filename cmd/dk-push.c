@@ -25,13 +25,14 @@ static void
 usage(void)
 {
 	fputs("usage: dk-push [-fknqSs] [-a arch] [-C cafile] [-d url]... [-H known_hosts]\n"
-	      "               [-i identity] [-j jobs] [-K keyring] [-u keyid] [path ...]\n", stdout);
+	      "               [-i identity] [-j jobs] [-K keyring] [-t seconds] [-u keyid]\n"
+	      "               [path ...]\n", stdout);
 }
 
 /* Options. */
 static const char *opt_arch, *opt_cafile, *opt_known_hosts, *opt_identity, *opt_keyring, *opt_keyid;
 static int opt_force, opt_insecure, opt_dry, opt_quiet, opt_verify_sigs, opt_sign;
-static long opt_jobs = 4;
+static long opt_jobs = 4, opt_stall = 60;
 static char **dests;
 static size_t ndests;
 static struct buf dest_store;	/* file:// forms of plain paths given to -d */
@@ -502,9 +503,10 @@ setup_handle(struct job *j, const char *url)
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, j->errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-	/* a stalled server: under 1 byte/s for a minute */
+	/* a stalled server (libssh2 does not always see a dropped sftp
+	 * session): nothing moved for opt_stall seconds */
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, opt_stall);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_cb);
 	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, xfer_cb);
@@ -979,7 +981,7 @@ main(int argc, char *argv[])
 	char *endp;
 
 	dk_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "a:C:d:fH:hi:j:K:knqSsu:V")) != -1) {
+	while ((c = getopt(argc, argv, "a:C:d:fH:hi:j:K:knqSst:u:V")) != -1) {
 		switch (c) {
 		case 'a': opt_arch = optarg; break;
 		case 'C': opt_cafile = optarg; break;
@@ -1005,6 +1007,13 @@ main(int argc, char *argv[])
 		case 'q': opt_quiet = 1; break;
 		case 'S': opt_verify_sigs = 1; break;
 		case 's': opt_sign = 1; break;
+		case 't':
+			opt_stall = strtol(optarg, &endp, 10);
+			if (*endp || opt_stall < 1 || opt_stall > 86400) {
+				dk_warn("-t %s: want seconds from 1 to 86400", optarg);
+				return DK_USAGE;
+			}
+			break;
 		case 'u': opt_keyid = optarg; break;
 		case 'V': printf("dk-push %s\n", DK_VERSION); return dk_close_stdout();
 		default: usage(); return DK_USAGE;

@@ -109,3 +109,43 @@ while read -r f; do
 done <"$T/list"
 t_eq "-j 3: every file arrived whole" 0 "$bad"
 t_eq "-j 3: no .part left" "" "$(find "$T/pub" -name '*.part')"
+
+# A connection dropped mid-upload: a second sshd whose sftp server reads
+# only the first 3 MB of the session, then exits. dk-push fails with a
+# clear line and leaves NAME.part, never NAME; the next run (normal
+# server, same directory) resumes it.
+SFTP_SERVER=$(for f in /usr/lib/openssh/sftp-server /usr/lib/sftp-server /usr/libexec/sftp-server; do [ -x "$f" ] && echo "$f" && break; done)
+if [ -n "$SFTP_SERVER" ]; then
+	CUT_PORT=$(free_port)
+	printf '#!/bin/sh\ndd bs=65536 iflag=count_bytes count=3000000 2>/dev/null | %s\n' "$SFTP_SERVER" >"$SSHD_DIR/cut-sftp"
+	chmod 755 "$SSHD_DIR/cut-sftp"
+	sed -e "s/^Port .*/Port $CUT_PORT/" -e "s,^PidFile .*,PidFile $SSHD_DIR/cut.pid," \
+		-e "s,^Subsystem sftp .*,Subsystem sftp $SSHD_DIR/cut-sftp," \
+		"$SSHD_DIR/sshd_config" >"$SSHD_DIR/cut_config"
+	if "$(command -v sshd || echo /usr/sbin/sshd)" -f "$SSHD_DIR/cut_config" -E "$SSHD_DIR/cut.log"; then
+		at_exit "kill \$(cat '$SSHD_DIR/cut.pid' 2>/dev/null) 2>/dev/null"
+		sed "s/^\[127.0.0.1\]:$SSHD_PORT /[127.0.0.1]:$CUT_PORT /" "$SSH_KNOWN_HOSTS" >"$T/cut_known"
+		mkdir -p "$T/big/amd64/kernel/sys-kernel/gentoo-kernel"
+		BIG=$T/big/amd64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-6.6.40-1.gpkg.tar
+		MKGPKG_COMP=none MKGPKG_MB=8 "$MK" "$BIG" sys-kernel/gentoo-kernel-6.6.40
+		BN=gentoo-kernel-6.6.40-1.amd64.gpkg.tar
+		i=0
+		while [ $i -lt 50 ] && ! python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$CUT_PORT)))"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		t_run "a dropped connection" 1 dk-push -t 2 -i "$SSH_KEY" -H "$T/cut_known" -d "sftp://$SSH_USER@127.0.0.1:$CUT_PORT$T/drop" "$BIG"
+		t_grep "a dropped connection: the message" "^dk-push: sftp://$SSH_USER@127.0.0.1:$CUT_PORT$T/drop/$BN: connection dropped: .*\(run again to resume the .part file\)$" "$T/err"
+		t_grep "a dropped connection: retried, resuming" "^dk-push: .*/drop/$BN: resuming $BN.part at [1-9][0-9]* bytes$" "$T/err"
+		t_eq "a dropped connection: only the .part" "$BN.part" "$(ls "$T/drop")"
+		t_run "a dropped connection: the .part is short" 0 test "$(stat -c %s "$T/drop/$BN.part")" -lt "$(stat -c %s "$BIG")"
+		t_run "run again: resumed" 0 push -d "sftp://$SSH_USER@$HOST$T/drop" "$BIG"
+		t_grep "run again: said so" "^dk-push: sftp://$SSH_USER@$HOST$T/drop/$BN: resuming $BN.part at [1-9][0-9]* bytes$" "$T/err"
+		t_run "run again: the file is whole" 0 cmp "$BIG" "$T/drop/$BN"
+		t_eq "run again: no .part left" "$BN" "$(ls "$T/drop")"
+	else
+		fail "a dropped connection" "the second sshd did not start: $(tail -n 3 "$SSHD_DIR/cut.log")"
+	fi
+else
+	skip "a dropped connection" "no sftp-server binary"
+fi
