@@ -20,20 +20,22 @@ done
 echo "bench: $n packages, $(du -sm "$B" | cut -f1) MiB in all"
 
 now() { date +%s.%N; }
+last=
 
-run() {	# run NAME CMD...: prints and records the wall time
+run() {	# run NAME CMD...: prints the wall time, leaves it in $last
 	_name=$1
 	shift
 	_t0=$(now)
 	"$@" >/dev/null 2>"$T/bench.err" || { echo "bench: $_name failed: $(tail -n 3 "$T/bench.err")" >&2; exit 1; }
 	_t1=$(now)
-	_s=$(python3 -c "print('%.2f' % ($_t1 - $_t0))")
-	echo "$_name: ${_s}s"
-	eval "t_$(echo "$_name" | tr -c 'a-z0-9\n' _)=$_s"
+	last=$(python3 -c "print('%.2f' % ($_t1 - $_t0))")
+	echo "$_name: ${last}s"
 }
 
 run dk_push dk-push -q -j 4 -i "$SSH_KEY" -H "$SSH_KNOWN_HOSTS" -d "sftp://$SSH_USER@127.0.0.1:$SSHD_PORT$T/dst-dk/{arch}/{series}" "$B"/*.gpkg.tar
+t_dk_push=$last
 run dk_push_j1 dk-push -q -j 1 -i "$SSH_KEY" -H "$SSH_KNOWN_HOSTS" -d "sftp://$SSH_USER@127.0.0.1:$SSHD_PORT$T/dst-dk1/{arch}/{series}" "$B"/*.gpkg.tar
+t_dk_push_j1=$last
 mkdir -p "$T/dst-scp"
 scp_each() {
 	for f in "$B"/*.gpkg.tar; do
@@ -41,6 +43,7 @@ scp_each() {
 	done
 }
 run scp scp_each
+t_scp=$last
 for f in "$B"/*.gpkg.tar; do
 	cmp -s "$f" "$T/dst-dk/amd64/6.6/$(basename "$f" .gpkg.tar).amd64.gpkg.tar" || { echo "bench: dk-push copy differs: $f" >&2; exit 1; }
 done
@@ -49,6 +52,7 @@ python3 -c "print('ratio dk-push -j 1 / scp: %.2f' % ($t_dk_push_j1 / $t_scp))"
 if command -v rsync >/dev/null; then
 	mkdir -p "$T/dst-rsync"
 	run rsync rsync -a -e "ssh -F $SSH_CONFIG -p $SSHD_PORT" "$B/" "$SSH_USER@127.0.0.1:$T/dst-rsync/"
+	t_rsync=$last
 	python3 -c "print('ratio dk-push -j 4 / rsync: %.2f' % ($t_dk_push / $t_rsync))"
 else
 	echo "rsync: not installed (not in DEPS): no rsync figure"

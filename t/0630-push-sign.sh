@@ -23,7 +23,7 @@ t_run "-s signs and uploads both" 0 env TMPDIR="$T/tmp" dk-push -s -u "$GPG_KEYI
 t_out "-s: one fetch-list line, for the package" "$N file://$D/$N" "$T/out"
 t_run "-s: the signature verifies" 0 gpgv --keyring "$GPG_KEYRING" "$D/$N.sig" "$D/$N"
 t_eq "-s: nothing else there" "$N $N.sig" "$(ls "$D" | tr '\n' ' ' | sed 's/ $//')"
-t_eq "-s: no signature left beside the package" "" "$(ls "$B/amd64/kernel/sys-kernel/gentoo-kernel" | grep sig)"
+t_eq "-s: no signature left beside the package" "" "$(find "$B/amd64/kernel/sys-kernel/gentoo-kernel" -name '*.sig')"
 t_eq "-s: no temporary directory left" "" "$(ls -A "$T/tmp")"
 
 t_run "-s with an unknown key" 1 dk-push -s -u 0000000000000000DEADBEEF00000000DEADBEEF -d "file://$T/nokey" "$P"

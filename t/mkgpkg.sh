@@ -23,7 +23,7 @@ xz) ext=.xz z="xz -T1 -c" ;;
 zst) ext=.zst z="zstd -q -c" ;;
 gz) ext=.gz z="gzip -c" ;;
 bz2) ext=.bz2 z="bzip2 -c" ;;
-none) ext= z=cat ;;
+none) ext='' z=cat ;;
 *) echo "mkgpkg: unknown compression $comp" >&2; exit 2 ;;
 esac
 
