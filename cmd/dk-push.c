@@ -902,6 +902,19 @@ read_input(FILE *fp, const char *name)
 	return failed;
 }
 
+/* Two uploads of one name would fight over NAME.part: the second of a
+ * published name is refused. Returns 0 or -1 with e set. */
+static int
+unique_name(size_t i, struct dk_err *e)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (!pkgs[k].failed && pkgs[k].name && !strcmp(pkgs[k].name, pkgs[i].name))
+			return dk_errf(e, pkgs[i].path, 0, "published as %s, as %s already is", pkgs[i].name, pkgs[k].path);
+	return 0;
+}
+
 static char *
 home_file(const char *rel)
 {
@@ -1074,7 +1087,8 @@ main(int argc, char *argv[])
 	for (i = 0; i < npkgs; i++) {
 		struct pkg *p = &pkgs[i];
 
-		if (check_pkg(p, &e) < 0 || ((opt_sign || opt_verify_sigs) && !opt_dry && sign_pkg(p, &e) < 0)) {
+		if (check_pkg(p, &e) < 0 || unique_name(i, &e) < 0 ||
+		    ((opt_sign || opt_verify_sigs) && !opt_dry && sign_pkg(p, &e) < 0)) {
 			dk_perr(&e);
 			p->failed = 1;
 			status = DK_FAIL;

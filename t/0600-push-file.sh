@@ -146,3 +146,9 @@ if [ -w /dev/full ]; then
 	t_run "stdout to /dev/full fails" 1 sh -c 'dk-push -d "$1" "$2" >/dev/full' sh "$D" "$P"
 	t_grep "/dev/full: the message" '^dk-push: write error: standard output' "$T/err"
 fi
+
+# The same package twice (or two files that publish as one name): refused.
+rm -rf "$D"
+t_run "one name twice" 1 dk-push -d "$D" "$P" "$P"
+t_out "one name twice: the message" "dk-push: $P: published as gentoo-kernel-6.6.31-1.amd64.gpkg.tar, as $P already is" "$T/err"
+t_out "one name twice: the first goes" "gentoo-kernel-6.6.31-1.amd64.gpkg.tar file://$D/gentoo-kernel-6.6.31-1.amd64.gpkg.tar" "$T/out"
