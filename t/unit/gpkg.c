@@ -7,25 +7,9 @@
 #include <unistd.h>
 
 #include "gpkg.h"
+#include "tmpdir.h"
 
-static char tmpdir[] = "/tmp/dk-unit-gpkg.XXXXXX";
 static char path[512];
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(tmpdir, "/tmp/dk-unit-gpkg.XXXXXX");
-}
 
 /* Makes tmpdir/file with mkgpkg.sh under the given environment. */
 static const char *
@@ -140,20 +124,11 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("gpkg");
-	TCase *tc = tcase_create("gpkg");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		valid_packages,
+		broken_packages,
+		names,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, valid_packages);
-	tcase_add_test(tc, broken_packages);
-	tcase_add_test(tc, names);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("gpkg", tests, sizeof tests / sizeof *tests);
 }
