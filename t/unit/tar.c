@@ -11,7 +11,6 @@
 #include "buf.h"
 #include "lines.h"
 #include "tar.h"
-#include "tmpdir.h"
 
 static char tmpdir[] = "/tmp/dk-unit-tar.XXXXXX";
 static char path[512];
@@ -272,13 +271,22 @@ END_TEST
 int
 main(void)
 {
-	const TTest *const tests[] = {
-		reads_gnu_and_pax,
-		writes_what_gnu_tar_reads,
-		byte_by_byte,
-		truncated_and_corrupt,
-		safe_extract,
-	};
+	Suite *s = suite_create("tar");
+	TCase *tc = tcase_create("tar");
+	SRunner *sr;
+	int failed;
 
-	return run_suite("tar", tests, sizeof tests / sizeof *tests);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, reads_gnu_and_pax);
+	tcase_add_test(tc, writes_what_gnu_tar_reads);
+	tcase_add_test(tc, byte_by_byte);
+	tcase_add_test(tc, truncated_and_corrupt);
+	tcase_add_test(tc, safe_extract);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
