@@ -6,6 +6,7 @@
 . "$DK_TOP/t/lib/nginx.sh"
 . "$DK_TOP/t/lib/gpg.sh"
 . "$DK_TOP/t/lib/sample.sh"
+. "$DK_TOP/t/lib/dockerd.sh"
 PATH=$DK_TOP/contrib:$PATH
 
 if ! sample_init "$T/e2e" 2>"$T/init.err"; then
@@ -92,8 +93,14 @@ t_run "bump-kernels again after the signature is fixed" 0 bump-kernels -K "$GPG_
 BINPKG=$SAMPLE/binpkg DK_ARCHES=amd64
 export BINPKG DK_ARCHES
 pkg=$BINPKG/amd64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.10-1.gpkg.tar
-if [ -z "${E2E_BUILT:-}" ]; then
-	# no engine ran: a package in the real format stands in for the build
+# The build, on a private engine, from the tree as local.diff makes it.
+if sample_engine sys-kernel/gentoo-kernel-7.2.10 2>"$T/engine.err"; then
+	t_run "dk-build amd64-gentoo-kernel-7.2" 0 dk-build -q -c "$SAMPLE_CONFIG" -d "$BINPKG_DOCKER/local.diff" amd64-gentoo-kernel-7.2
+	t_out "dk-build's result line" "amd64-gentoo-kernel-7.2 ok $pkg" "$T/out"
+	t_grep "the container saw the bumped tree" 'newest in the tree: gentoo-kernel-7.2.10$' "$SAMPLE/logs/amd64-gentoo-kernel-7.2.log"
+else
+	skip "dk-build amd64-gentoo-kernel-7.2" "no Docker engine: $(tail -n 1 "$T/engine.err")"
+	# a package in the real format stands in for the build
 	mkdir -p "$(dirname "$pkg")"
 	sh "$DK_TOP/t/mkgpkg.sh" "$pkg" sys-kernel/gentoo-kernel-7.2.10
 fi
