@@ -41,6 +41,8 @@ PROGS = $(sort $(notdir $(basename $(wildcard cmd/*.c))))
 BINS = $(PROGS:%=$(O)cmd/%)
 UNITS = $(patsubst %.c,$(O)%,$(sort $(wildcard t/unit/*.c)))
 MANS = $(PROGS:%=man/%.1)
+# contrib/ scripts that get a command in BINDIR.
+CONTRIB_BINS = bump-kernels bump-kernels-bin
 
 # Debian packages every build, test, demo and bench step needs.
 DEPS = \
@@ -127,9 +129,15 @@ install: all
 	if [ -d contrib ] && [ -n "$$(ls contrib)" ]; then \
 		mkdir -p $(DESTDIR)$(DATADIR) && cp -R contrib/. $(DESTDIR)$(DATADIR)/ && \
 		chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR); fi
+	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
+	for s in $(CONTRIB_BINS); do ln -sfr $(DESTDIR)$(DATADIR)/$$s $(DESTDIR)$(BINDIR)/$$s; done
+	for p in $(PROGS) $(CONTRIB_BINS); do \
+		ln -sfr $(DESTDIR)$(DATADIR)/completion/dk.bash $(DESTDIR)$(BASHCOMPDIR)/$$p; done
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
+	for p in $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for p in $(PROGS) $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$p; done
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -802,7 +802,9 @@ run(int argc, char *argv[])
 	dk_setprog(argv[0]);
 	opt.jobs = 4;
 	opt.stall = 30;
-	opt.keyring = DEFAULT_KEYRING;
+	/* the variable verify-sig.eclass reads, so one setting serves both */
+	opt.keyring = getenv("VERIFY_SIG_OPENPGP_KEY_PATH") && *getenv("VERIFY_SIG_OPENPGP_KEY_PATH") ?
+	    getenv("VERIFY_SIG_OPENPGP_KEY_PATH") : DEFAULT_KEYRING;
 	while ((c = getopt(argc, argv, "cd:fhj:K:lM:m:qSt:uV")) != -1) {
 		switch (c) {
 		case 'c': opt.check = 1; break;

@@ -170,6 +170,30 @@ skip_backtick(struct lexer *lx, size_t i)
 	return j + 1;
 }
 
+/* If s[j] starts an escape, a quote, a backquote or an expansion (any $
+ * when dollar_all, else only ${ and $( ), returns the offset past it (BAD
+ * with the error set); else 0. What every skip_* shares. */
+static size_t
+skip_quoted(struct lexer *lx, size_t j, int dollar_all)
+{
+	switch (lx->s[j]) {
+	case '\\':
+		return j + 2;
+	case '\'':
+		return skip_squote(lx, j);
+	case '"':
+		return skip_dquote(lx, j);
+	case '`':
+		return skip_backtick(lx, j);
+	case '$':
+		if (dollar_all || (j + 1 < lx->n && (lx->s[j + 1] == '{' || lx->s[j + 1] == '(')))
+			return skip_dollar(lx, j);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 /* ${...}: braces nest, quotes and expansions inside are skipped whole. */
 static size_t
 skip_brace(struct lexer *lx, size_t i)
@@ -179,24 +203,14 @@ skip_brace(struct lexer *lx, size_t i)
 
 	while (j < lx->n) {
 		char c = lx->s[j];
+		/* single quotes quote inside ${} when the whole expansion is
+		 * unquoted, which is where ebuilds use them (the operator word) */
+		size_t k = skip_quoted(lx, j, 0);
 
-		if (c == '\\') {
-			j += 2;
-		} else if (c == '\'') {
-			/* single quotes only quote inside ${} when the whole
-			 * expansion is unquoted; bash treats them so in the
-			 * operator word, which is where ebuilds use them */
-			if ((j = skip_squote(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '"') {
-			if ((j = skip_dquote(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '`') {
-			if ((j = skip_backtick(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '$' && j + 1 < lx->n && (lx->s[j + 1] == '{' || lx->s[j + 1] == '(')) {
-			if ((j = skip_dollar(lx, j)) == BAD)
-				return BAD;
+		if (k == BAD)
+			return BAD;
+		if (k) {
+			j = k;
 		} else if (c == '{') {
 			level++, j++;
 		} else if (c == '}') {
@@ -266,18 +280,12 @@ skip_cmdsubst(struct lexer *lx, size_t i, size_t open)
 			continue;
 		}
 		word_start = is_meta(c);
-		if (c == '\'') {
-			if ((j = skip_squote(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '"') {
-			if ((j = skip_dquote(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '`') {
-			if ((j = skip_backtick(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '$') {
-			if ((j = skip_dollar(lx, j)) == BAD)
-				return BAD;
+		size_t k = skip_quoted(lx, j, 1);
+
+		if (k == BAD)
+			return BAD;
+		if (k) {
+			j = k;
 		} else if (c == '(') {
 			level++, j++;
 		} else if (c == ')') {
@@ -320,21 +328,12 @@ skip_word(struct lexer *lx, size_t i)
 
 	while (j < lx->n) {
 		char c = lx->s[j];
+		size_t k = skip_quoted(lx, j, 1);
 
-		if (c == '\\') {
-			j += 2;
-		} else if (c == '\'') {
-			if ((j = skip_squote(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '"') {
-			if ((j = skip_dquote(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '`') {
-			if ((j = skip_backtick(lx, j)) == BAD)
-				return BAD;
-		} else if (c == '$') {
-			if ((j = skip_dollar(lx, j)) == BAD)
-				return BAD;
+		if (k == BAD)
+			return BAD;
+		if (k) {
+			j = k;
 		} else if ((c == '<' || c == '>') && j + 1 < lx->n && lx->s[j + 1] == '(' && j == i) {
 			/* process substitution <( ) as a word */
 			if ((j = skip_cmdsubst(lx, j, 2)) == BAD)

@@ -468,10 +468,10 @@ tar_finish(struct tar_reader *r, struct dk_err *e)
 	}
 }
 
-/* Feeds r all of fd, then finishes it. Returns 0 or -1 with e set. */
-static int
-feed_fd(struct tar_reader *r, int fd, const char *name, struct dk_err *e)
+int
+tar_feed_fd(struct tar_reader *r, int fd, struct dk_err *e)
 {
+	const char *name = r->name;
 	static const size_t size = 1 << 16;
 	char *b = malloc(size);
 	ssize_t n;
@@ -506,7 +506,7 @@ tar_read_fd(int fd, const char *name, const struct tar_ops *ops, void *ctx, stru
 
 	if (!r)
 		return dk_syserrf(e, name, 0, "cannot read");
-	rc = feed_fd(r, fd, name, e);
+	rc = tar_feed_fd(r, fd, e);
 	tar_reader_free(r);
 	return rc;
 }
@@ -997,7 +997,7 @@ tar_extract_fd(int fd, const char *name, const char *dir, struct dk_err *e)
 
 	if (!r)
 		return -1;
-	rc = feed_fd(r, fd, name, e);
+	rc = tar_feed_fd(r, fd, e);
 	tar_reader_free(r);
 	return rc;
 }

@@ -58,6 +58,8 @@ int tar_finish(struct tar_reader *r, struct dk_err *e);
 uint64_t tar_offset(const struct tar_reader *r);
 /* Frees r (NULL is fine). */
 void tar_reader_free(struct tar_reader *r);
+/* Feeds r all of fd, then tar_finish. Returns 0 or -1 with e set. */
+int tar_feed_fd(struct tar_reader *r, int fd, struct dk_err *e);
 /* Reads the archive from fd to its end: tar_feed + tar_finish. name is
  * for messages. Returns 0 or -1 with e set. */
 int tar_read_fd(int fd, const char *name, const struct tar_ops *ops, void *ctx, struct dk_err *e);

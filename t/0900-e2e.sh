@@ -6,6 +6,7 @@
 . "$DK_TOP/t/lib/nginx.sh"
 . "$DK_TOP/t/lib/gpg.sh"
 . "$DK_TOP/t/lib/sample.sh"
+. "$DK_TOP/t/lib/dockerd.sh"
 PATH=$DK_TOP/contrib:$PATH
 
 if ! sample_init "$T/e2e" 2>"$T/init.err"; then
@@ -82,3 +83,32 @@ t_run "a bad signature fails the bump" 1 bump-kernels -K "$GPG_KEYRING" -m "$NGI
 t_grep "the failure names the signature file" "linux-7.x-sha256sums-$today.asc" "$T/err"
 t_eq "no commit was made" "$(git rev-parse origin/HEAD)" "$(git rev-parse HEAD)"
 t_eq "the Manifest is untouched" "" "$(git status --porcelain -- '*/Manifest')"
+
+# gentoo-kernel-bin: the built packages go into DISTDIR under their
+# NAME.ARCH.gpkg.tar names and into the -bin Manifest.
+git reset -q --hard HEAD
+git clean -qfd
+sed -i 's/^0\([0-9a-f]\)/\1/' "$SAMPLE/www/distfiles/linux-7.x-sha256sums-$today.asc"
+t_run "bump-kernels again after the signature is fixed" 0 bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+BINPKG=$SAMPLE/binpkg DK_ARCHES=amd64
+export BINPKG DK_ARCHES
+pkg=$BINPKG/amd64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.10-1.gpkg.tar
+# The build, on a private engine, from the tree as local.diff makes it.
+if sample_engine sys-kernel/gentoo-kernel-7.2.10 2>"$T/engine.err"; then
+	t_run "dk-build amd64-gentoo-kernel-7.2" 0 dk-build -q -c "$SAMPLE_CONFIG" -d "$BINPKG_DOCKER/local.diff" amd64-gentoo-kernel-7.2
+	t_out "dk-build's result line" "amd64-gentoo-kernel-7.2 ok $pkg" "$T/out"
+	t_grep "the container saw the bumped tree" 'newest in the tree: gentoo-kernel-7.2.10$' "$SAMPLE/logs/amd64-gentoo-kernel-7.2.log"
+else
+	skip "dk-build amd64-gentoo-kernel-7.2" "no Docker engine: $(tail -n 1 "$T/engine.err")"
+	# a package in the real format stands in for the build
+	mkdir -p "$(dirname "$pkg")"
+	sh "$DK_TOP/t/mkgpkg.sh" "$pkg" sys-kernel/gentoo-kernel-7.2.10
+fi
+t_run "bump-kernels-bin 7.2.9 7.2.10" 0 bump-kernels-bin -d "$DISTDIR" -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+d=$DISTDIR/gentoo-kernel-7.2.10-1.amd64.gpkg.tar
+t_run "dk-push put NAME.ARCH.gpkg.tar into DISTDIR" 0 cmp "$pkg" "$d"
+want="DIST gentoo-kernel-7.2.10-1.amd64.gpkg.tar $(stat -c %s "$pkg") BLAKE2B $(b2sum "$pkg" | cut -d' ' -f1) SHA512 $(sha512sum "$pkg" | cut -d' ' -f1)"
+t_eq "the -bin Manifest lists it with its hashes" "$want" "$(grep '^DIST gentoo-kernel-7.2.10-1' sys-kernel/gentoo-kernel-bin/Manifest)"
+t_run "manifest-gen -c sys-kernel/gentoo-kernel-bin" 0 manifest-gen -c sys-kernel/gentoo-kernel-bin
+t_eq "the -bin commit" "sys-kernel/gentoo-kernel-bin: Bump to 7.2.10" "$(git log -1 --format=%s)"
+t_grep "the -bin ebuild has today's checksum date" "^SHA256SUM_DATE=$today\$" sys-kernel/gentoo-kernel-bin/gentoo-kernel-bin-7.2.10.ebuild

@@ -38,5 +38,26 @@ show git log --oneline origin/HEAD..HEAD
 show manifest-gen -c sys-kernel/gentoo-kernel
 show diff-export -s -b origin
 
+BINPKG=$SAMPLE/binpkg DK_ARCHES=amd64
+export BINPKG DK_ARCHES
+pkg=$BINPKG/amd64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.10-1.gpkg.tar
+step "Build: gentoo-kernel 7.2 for amd64 on a local Docker engine"
+if command -v dockerd_start >/dev/null && [ -x "$DK_BIN/dk-build" ] &&
+    sample_engine sys-kernel/gentoo-kernel-7.2.10 2>"$T/engine.err"; then
+	echo "engine: unix://$DOCKERD_SOCK (private dockerd; a busybox stage whose emerge stands in for portage)"
+	show dk-build -q -c "$SAMPLE_CONFIG" -d "$BINPKG_DOCKER/local.diff" amd64-gentoo-kernel-7.2
+else
+	echo "skipped: no Docker engine could be started here: $(tail -n 1 "$T/engine.err" 2>/dev/null)"
+	echo "a package in the real GLEP 78 format stands in for the build"
+	mkdir -p "$(dirname "$pkg")"
+	sh "$DK_TOP/t/mkgpkg.sh" "$pkg" sys-kernel/gentoo-kernel-7.2.10
+fi
+show ls -l "$(dirname "$pkg")"
+
+step "Publish into DISTDIR and bump gentoo-kernel-bin"
+show bump-kernels-bin -d "$DISTDIR" -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+show grep gentoo-kernel-7.2.10 sys-kernel/gentoo-kernel-bin/Manifest
+
 step "Done in $(($(date +%s) - start)) s"
 show git log --oneline
+show ls "$DISTDIR"

@@ -80,3 +80,69 @@ sample_standins() {
 	# shellcheck disable=SC2086
 	_standins $_new
 }
+
+# sample_engine PF...: a private Docker engine (t/lib/dockerd.sh) with a
+#   busybox-static "stage3" whose emerge stands in for portage: it checks
+#   that the signing key is in the container and that local.diff brought
+#   the new ebuild into the image's tree, then leaves the package of the
+#   newest ebuild of the series, made beforehand in the real GLEP 78 format
+#   for each PF given (e.g. sys-kernel/gentoo-kernel-7.2.10). Writes the
+#   signing key (dk-keygen) and SAMPLE_CONFIG for dk-build -c. Returns 1
+#   when no engine can be started.
+sample_engine() {
+	dockerd_start sample || return 1
+	_r=$SAMPLE/rootfs
+	mkdir -p "$_r/bin" "$_r/usr/bin" "$_r/tmp" "$_r/etc/portage" "$_r/var/db/repos" \
+		"$_r/var/cache/distfiles" "$_r/var/tmp" "$_r/usr/share/dk-sample" || return 1
+	chmod 1777 "$_r/tmp"
+	cp /usr/bin/busybox "$_r/bin/busybox" || return 1
+	for _a in $(/usr/bin/busybox --list); do
+		[ "$_a" = busybox ] || ln -s busybox "$_r/bin/$_a"
+	done
+	for _pf in "$@"; do
+		sh "$DK_TOP/t/mkgpkg.sh" "$_r/usr/share/dk-sample/${_pf#*/}-1.gpkg.tar" "$_pf" || return 1
+	done
+	cat >"$_r/usr/bin/emerge" <<'EOS'
+#!/bin/sh
+# emerge, as far as the dk sample needs it
+case " $* " in
+*" -1vt "* | *" -1vk "*) echo "emerge (stand-in): $*"; exit 0 ;;
+esac
+echo "emerge (stand-in): building $PKG"
+[ "$(stat -c %a /tmp/signing_key.pem 2>/dev/null)" = 600 ] || { echo "no signing key"; exit 3; }
+p=${PKG#<sys-kernel/}
+p=${p%.9999}
+pn=${p%-*} series=${p##*-}
+v=$(ls /var/db/repos/gentoo/sys-kernel/"$pn" | sed -n "s/^$pn-\($series\.[0-9]*\)\.ebuild\$/\1/p" | sort -t. -k3n | tail -n 1)
+echo "emerge (stand-in): newest in the tree: $pn-$v"
+f=/usr/share/dk-sample/$pn-$v-1.gpkg.tar
+[ -f "$f" ] || { echo "no package for $pn-$v: local.diff not applied?"; exit 1; }
+i=0
+while [ $i -lt 200 ]; do echo "  CC      kernel/stand-in$i.o"; i=$((i + 1)); done
+mkdir -p /tmp/binpkg/sys-kernel/"$pn"
+cp "$f" /tmp/binpkg/sys-kernel/"$pn"/
+echo "emerge (stand-in): wrote /tmp/binpkg/sys-kernel/$pn/$pn-$v-1.gpkg.tar"
+EOS
+	chmod 755 "$_r/usr/bin/emerge"
+	tar -C "$_r" -cf "$SAMPLE/rootfs.tar" . || return 1
+	dockerd_api "$DOCKERD_SOCK" POST '/images/create?fromSrc=-&repo=dk-sample-stage&tag=1' \
+		-H 'Content-Type: application/x-tar' --data-binary @"$SAMPLE/rootfs.tar" >"$SAMPLE/import.out" &&
+		grep -q sha256 "$SAMPLE/import.out" || return 1
+	dk-keygen -t ec "$SAMPLE/signing_key.pem" >/dev/null || return 1
+	SAMPLE_CONFIG=$SAMPLE/dk.yaml
+	cat >"$SAMPLE_CONFIG" <<EOC
+binpkgroot: $SAMPLE/binpkg
+distcache: $SAMPLE/distfiles
+logdir: $SAMPLE/logs
+signing_key: $SAMPLE/signing_key.pem
+repo: $SAMPLE/gentoo
+base: origin
+dockerfiles: $DK_TOP/contrib/docker
+devices: []
+deps: [dev-util/pahole, sys-kernel/dracut]
+arches:
+  amd64:
+    hosts: [unix://$DOCKERD_SOCK]
+    stage: dk-sample-stage:1
+EOC
+}

@@ -11,24 +11,7 @@
 #include "err.h"
 #include "lines.h"
 #include "spawn.h"
-
-static char tmpdir[] = "/tmp/dk-unit.XXXXXX";
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	ck_assert_int_eq(system(cmd), 0);
-	strcpy(tmpdir, "/tmp/dk-unit.XXXXXX");
-}
+#include "tmpdir.h"
 
 START_TEST(err_format)
 {
@@ -178,23 +161,14 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("core");
-	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		err_format,
+		buf_ops,
+		lines_long_and_numbered,
+		atomic_keeps_old_on_abort,
+		atomic_full_disk,
+		spawn_io,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, err_format);
-	tcase_add_test(tc, buf_ops);
-	tcase_add_test(tc, lines_long_and_numbered);
-	tcase_add_test(tc, atomic_keeps_old_on_abort);
-	tcase_add_test(tc, atomic_full_disk);
-	tcase_add_test(tc, spawn_io);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite("core", tests, sizeof tests / sizeof *tests);
 }

@@ -8,6 +8,7 @@
 
 #include "ebuild.h"
 #include "lines.h"
+#include "tmpdir.h"
 
 static const char *
 corpus(void)
@@ -531,29 +532,21 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("ebuild");
-	TCase *tc = tcase_create("ebuild");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		corpus_roundtrip,
+		corpus_all_found,
+		lex_quoting,
+		lex_scopes,
+		lex_eclass_guard,
+		lex_errors,
+		lex_big_and_empty,
+		set_values,
+		set_all_or_nothing,
+		eval_params,
+		eval_functions,
+		eval_refuses,
+		eval_corpus,
+	};
 
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, corpus_roundtrip);
-	tcase_add_test(tc, corpus_all_found);
-	tcase_add_test(tc, lex_quoting);
-	tcase_add_test(tc, lex_scopes);
-	tcase_add_test(tc, lex_eclass_guard);
-	tcase_add_test(tc, lex_errors);
-	tcase_add_test(tc, lex_big_and_empty);
-	tcase_add_test(tc, set_values);
-	tcase_add_test(tc, set_all_or_nothing);
-	tcase_add_test(tc, eval_params);
-	tcase_add_test(tc, eval_functions);
-	tcase_add_test(tc, eval_refuses);
-	tcase_add_test(tc, eval_corpus);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite("ebuild", tests, sizeof tests / sizeof *tests);
 }

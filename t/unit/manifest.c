@@ -14,6 +14,7 @@
 #include "manifest.h"
 #include "sha256sums.h"
 #include "srcuri.h"
+#include "tmpdir.h"
 
 /* Digests of "abc" from the standards (RFC 7693, FIPS 180-2). */
 #define ABC_B2 "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923"
@@ -250,22 +251,15 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("manifest");
-	TCase *tc = tcase_create("all");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		hash_incremental,
+		hash_file_matches_incremental,
+		manifest_roundtrip_sort,
+		manifest_errors,
+		srcuri_branches,
+		sha256sums_lookup_names,
+		fetch_file_urls,
+	};
 
-	tcase_add_test(tc, hash_incremental);
-	tcase_add_test(tc, hash_file_matches_incremental);
-	tcase_add_test(tc, manifest_roundtrip_sort);
-	tcase_add_test(tc, manifest_errors);
-	tcase_add_test(tc, srcuri_branches);
-	tcase_add_test(tc, sha256sums_lookup_names);
-	tcase_add_test(tc, fetch_file_urls);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite("manifest", tests, sizeof tests / sizeof *tests);
 }

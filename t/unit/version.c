@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "version.h"
+#include "tmpdir.h"
 
 START_TEST(valid)
 {
@@ -119,19 +120,12 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("version");
-	TCase *tc = tcase_create("version");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		valid,
+		ordering,
+		split,
+		corpus_versions,
+	};
 
-	tcase_add_test(tc, valid);
-	tcase_add_test(tc, ordering);
-	tcase_add_test(tc, split);
-	tcase_add_test(tc, corpus_versions);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite("version", tests, sizeof tests / sizeof *tests);
 }
