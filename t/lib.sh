@@ -14,7 +14,8 @@ _cleanups=
 # at_exit CMD: run CMD (a string) when the test ends, last added first.
 at_exit() { _cleanups="$1;$_cleanups"; }
 trap 'eval "$_cleanups"; rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
+trap 'exit 141' PIPE
 
 ok() { echo "ok $1"; }
 fail() { echo "FAIL $1: ${2:-}"; }
