@@ -593,12 +593,13 @@ progress_line(struct progress *pr)
 		return;
 	if ((s = cfg_str(cfg_member(&root, "error"))) && !pr->error[0])
 		snprintf(pr->error, sizeof pr->error, "%s", s);
+	/* the build's own output, into the log file the caller gave */
 	if (pr->log && (s = cfg_str(cfg_member(&root, "stream"))))
 		fputs(s, pr->log);
 	if (pr->log && (s = cfg_str(cfg_member(&root, "status"))))
-		fprintf(pr->log, "%s\n", s);
+		fputs(s, pr->log), fputc('\n', pr->log);
 	if (pr->log && (s = cfg_str(cfg_member(&root, "error"))))
-		fprintf(pr->log, "error: %s\n", s);
+		fputs("error: ", pr->log), fputs(s, pr->log), fputc('\n', pr->log);
 	cfg_free(&root);
 }
 
