@@ -15,9 +15,9 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: ebuild-setvar [-i FILE] NAME=VALUE ...\n"
-		"       ebuild-setvar -g NAME ... [FILE]\n"
-		"       ebuild-setvar -e [-p CAT/PF] NAME ... [FILE]\n");
+		"usage: ebuild-setvar [-i file] NAME=VALUE ...\n"
+		"       ebuild-setvar -g NAME ... [file]\n"
+		"       ebuild-setvar -e [-p CAT/PF] NAME ... [file]\n");
 }
 
 static int
