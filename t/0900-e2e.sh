@@ -7,6 +7,7 @@
 . "$DK_TOP/t/lib/gpg.sh"
 . "$DK_TOP/t/lib/sample.sh"
 . "$DK_TOP/t/lib/dockerd.sh"
+. "$DK_TOP/t/lib/sshd.sh"
 PATH=$DK_TOP/contrib:$PATH
 
 if ! sample_init "$T/e2e" 2>"$T/init.err"; then
@@ -112,3 +113,17 @@ t_eq "the -bin Manifest lists it with its hashes" "$want" "$(grep '^DIST gentoo-
 t_run "manifest-gen -c sys-kernel/gentoo-kernel-bin" 0 manifest-gen -c sys-kernel/gentoo-kernel-bin
 t_eq "the -bin commit" "sys-kernel/gentoo-kernel-bin: Bump to 7.2.10" "$(git log -1 --format=%s)"
 t_grep "the -bin ebuild has today's checksum date" "^SHA256SUM_DATE=$today\$" sys-kernel/gentoo-kernel-bin/gentoo-kernel-bin-7.2.10.ebuild
+
+# kup-style publishing of the same package over sftp, signed.
+if sshd_start 2>"$T/sshd.err"; then
+	mkdir -p "$SAMPLE/pub"
+	t_run "dk-push -s to sftp://{arch}/{series}/" 0 dk-push -s -u "$GPG_KEYID" -H "$SSH_KNOWN_HOSTS" -i "$SSH_KEY" \
+		-d "sftp://$SSH_USER@127.0.0.1:$SSHD_PORT$SAMPLE/pub/{arch}/{series}/" "$pkg"
+	t_run "the upload is the package" 0 cmp "$pkg" "$SAMPLE/pub/amd64/7.2/gentoo-kernel-7.2.10-1.amd64.gpkg.tar"
+	t_run "its detached signature verifies" 0 gpgv --keyring "$GPG_KEYRING" \
+		"$SAMPLE/pub/amd64/7.2/gentoo-kernel-7.2.10-1.amd64.gpkg.tar.sig" "$SAMPLE/pub/amd64/7.2/gentoo-kernel-7.2.10-1.amd64.gpkg.tar"
+else
+	skip "dk-push over sftp" "$(cat "$T/sshd.err")"
+fi
+
+t_run "contrib scripts are shellcheck-clean POSIX sh" 0 shellcheck -s sh "$DK_TOP/contrib/bump-kernels" "$DK_TOP/contrib/bump-kernels-bin"

@@ -71,3 +71,8 @@ git reset -q --hard origin/HEAD
 git clean -qfd
 example "contrib/bump-kernels -s gentoo-kernel-7.2.10:CONFIG_VER=7.2.5-gentoo"
 t_eq "bump-kernels made the README's commits" 6 "$(git rev-list --count origin/HEAD..HEAD)"
+
+# The configuration shown in the README is one dk-build accepts.
+sed -n '/^    binpkgroot: ~\/binpkg/,/^$/p' "$DK_TOP/README" | sed 's/^    //' >"$T/config.yaml"
+t_run "the README's configuration parses" 2 dk-build -c "$T/config.yaml" no-such-target
+t_grep "it got as far as the target name" "^dk-build: unknown target 'no-such-target'" "$T/err"

@@ -60,4 +60,5 @@ show grep gentoo-kernel-7.2.10 sys-kernel/gentoo-kernel-bin/Manifest
 
 step "Done in $(($(date +%s) - start)) s"
 show git log --oneline
+show find "$BINPKG" -name '*.gpkg.tar'
 show ls "$DISTDIR"
