@@ -13,7 +13,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/dk-t.XXXXXX")
 _cleanups=
 # at_exit CMD: run CMD (a string) when the test ends, last added first.
 at_exit() { _cleanups="$1;$_cleanups"; }
-trap 'eval "$_cleanups"; rm -rf "$T"' EXIT
+# the clean-up never changes the exit status, even under set -e
+trap '_rc=$?; set +e; eval "$_cleanups"; rm -rf "$T"; exit $_rc' EXIT
 trap 'exit 130' INT TERM HUP
 trap 'exit 141' PIPE
 
