@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "atomic.h"
+#include "config.h"
 #include "buf.h"
 #include "gpkg.h"
 #include "lines.h"
@@ -24,7 +25,7 @@
 static void
 usage(void)
 {
-	fputs("usage: dk-push [-fknqSs] [-a arch] [-C cafile] [-d url]... [-H known_hosts]\n"
+	fputs("usage: dk-push [-fknqSs] [-a arch] [-C cafile] [-c file] [-d url]... [-H known_hosts]\n"
 	      "               [-i identity] [-j jobs] [-K keyring] [-t seconds] [-u keyid]\n"
 	      "               [path ...]\n", stdout);
 }
@@ -35,6 +36,7 @@ static int opt_force, opt_insecure, opt_dry, opt_quiet, opt_verify_sigs, opt_sig
 static long opt_jobs = 4, opt_stall = 60;
 static char **dests;
 static size_t ndests;
+static const char *opt_config;
 static struct buf dest_store;	/* file:// forms of plain paths given to -d */
 static char *sigdir;	/* signatures made by -s, removed at exit */
 static int have_sigdir;
@@ -984,6 +986,59 @@ on_signal(int sig)
 	_exit(130);
 }
 
+/* Destinations from the configuration: a -d that is a name (no "://", not
+ * a path) is looked up under "destinations:"; with no -d at all, every
+ * configured one is used. The file is read only when needed. Returns 0 or
+ * -1 with e set. */
+static int
+config_dests(struct dk_err *e)
+{
+	struct config cfg;
+	const struct cfg_node *dn;
+	size_t d, k, named = 0;
+
+	for (d = 0; d < ndests; d++)
+		named += !strstr(dests[d], "://") && dests[d][0] != '/';
+	if (ndests && !named)
+		return 0;
+	if (config_load(&cfg, opt_config, e) < 0)
+		return -1;
+	dn = cfg_member(&cfg.root, "destinations");
+	if (dn && cfg_expect(dn, CFG_MAP, "destinations", e) < 0)
+		goto fail;
+	for (k = 0; dn && k < dn->n; k++)
+		if (cfg_expect(&dn->kids[k], CFG_SCALAR, dn->kids[k].key, e) < 0)
+			goto fail;
+	if (ndests == 0) {
+		for (k = 0; dn && k < dn->n; k++) {
+			if (!(dests = realloc(dests, (ndests + 1) * sizeof *dests)) ||
+			    !(dests[ndests++] = strdup(dn->kids[k].value)))
+				goto nomem;
+		}
+	} else {
+		for (d = 0; d < ndests; d++) {
+			const struct cfg_node *u;
+
+			if (strstr(dests[d], "://") || dests[d][0] == '/')
+				continue;
+			if (!(u = cfg_member(dn, dests[d]))) {
+				dk_errf(e, cfg.path ? cfg.path : "configuration", 0,
+					"no destination named %s under destinations:", dests[d]);
+				goto fail;
+			}
+			if (!(dests[d] = strdup(u->value)))
+				goto nomem;
+		}
+	}
+	config_free(&cfg);
+	return 0;
+nomem:
+	dk_syserrf(e, NULL, 0, "destinations");
+fail:
+	config_free(&cfg);
+	return -1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -994,10 +1049,11 @@ main(int argc, char *argv[])
 	char *endp;
 
 	dk_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "a:C:d:fH:hi:j:K:knqSst:u:V")) != -1) {
+	while ((c = getopt(argc, argv, "a:C:c:d:fH:hi:j:K:knqSst:u:V")) != -1) {
 		switch (c) {
 		case 'a': opt_arch = optarg; break;
 		case 'C': opt_cafile = optarg; break;
+		case 'c': opt_config = optarg; break;
 		case 'd':
 			if (!(dests = realloc(dests, (ndests + 1) * sizeof *dests)))
 				dk_die(DK_FAIL, "out of memory");
@@ -1034,8 +1090,12 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (config_dests(&e) < 0) {
+		dk_perr(&e);
+		return DK_FAIL;
+	}
 	if (ndests == 0) {
-		dk_warn("no destination: give one or more -d URL");
+		dk_warn("no destination: give one or more -d URL, or name them under destinations: in the configuration");
 		usage();
 		return DK_USAGE;
 	}

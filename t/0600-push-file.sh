@@ -18,9 +18,23 @@ t_run "-h prints the usage" 0 dk-push -h
 t_grep "-h: the synopsis" '^usage: dk-push \[-fknqSs\]' "$T/out"
 t_run "-V prints the version" 0 dk-push -V
 t_grep "-V: name and version" '^dk-push [0-9]+\.[0-9]+' "$T/out"
+XDG_CONFIG_HOME=$T/xdg
+export XDG_CONFIG_HOME
 t_run "no destination is bad usage" 2 dk-push "$P"
-t_grep "no destination: the message" '^dk-push: no destination: give one or more -d URL$' "$T/err"
-t_run "a relative destination is bad usage" 2 dk-push -d distdir "$P"
+t_grep "no destination: the message" '^dk-push: no destination: give one or more -d URL, or name them under destinations: in the configuration$' "$T/err"
+t_run "an unknown destination name" 1 dk-push -d distdir "$P"
+t_grep "unknown name: the message" '^dk-push: configuration: no destination named distdir under destinations:$' "$T/err"
+# destinations by name from the configuration, or all of them
+mkdir -p "$T/xdg/dk"
+printf 'destinations:\n  distdir: file://%s/cfg-a\n  mirror: %s/cfg-b/{arch}\n' "$T" "$T" >"$T/xdg/dk/config.yaml"
+t_run "-d NAME from the configuration" 0 dk-push -d distdir "$P"
+t_run "NAME's URL was used" 0 cmp "$P" "$T/cfg-a/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+t_run "no -d: every configured destination" 0 dk-push "$P"
+t_run "the second one too" 0 cmp "$P" "$T/cfg-b/amd64/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+printf 'destinations: [oops]\n' >"$T/bad.yaml"
+t_run "a bad destinations: is an error with its place" 1 dk-push -c "$T/bad.yaml" "$P"
+t_grep "bad destinations: the message" "^dk-push: $T/bad.yaml:1:[0-9]+: " "$T/err"
+rm -rf "$T/xdg/dk"
 t_run "-j 0 is bad usage" 2 dk-push -j 0 -d "$D" "$P"
 t_run "-s with -S is bad usage" 2 dk-push -s -S -d "$D" "$P"
 
