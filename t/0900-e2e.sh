@@ -24,11 +24,18 @@ export BINPKG_DOCKER
 today=$(date -u +%Y%m%d)
 year=$(date -u +%Y)
 
+t_run "bump-kernels -h" 0 bump-kernels -h
+t_grep "-h prints the usage on stdout" '^usage: bump-kernels ' "$T/out"
+t_run "a -s name no ebuild assigns stops everything" 1 bump-kernels -s CONFIG_VRE=1 7.2.9 7.2.10
+t_out "the typo's message" 'bump-kernels: -s CONFIG_VRE=1: no ebuild of vanilla-kernel gentoo-kernel assigns CONFIG_VRE' "$T/err"
+t_eq "nothing was done" "" "$(git status --porcelain)"
+
 # A dry run touches nothing.
 t_run "bump-kernels -n" 0 bump-kernels -n -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
 t_eq "-n left the tree clean" "" "$(git status --porcelain)"
 t_grep "-n shows the commit it would make" 'git commit -q -s -m sys-kernel/gentoo-kernel: Bump to 7.2.10' "$T/err"
 
+touch sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild~
 t_run "bump-kernels 7.2.9 7.2.10 6.18.1 6.18.2" 0 bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" \
 	-s gentoo-kernel-6.18.2:DESCRIPTION='Linux kernel built with Gentoo patches (6.18)' \
 	7.2.9 7.2.10 6.18.1 6.18.2
@@ -54,7 +61,8 @@ virtual/dist-kernel: Bump to 7.2.10
 sys-kernel/gentoo-kernel: Bump to 7.2.10
 sys-kernel/vanilla-kernel: Bump to 7.2.10' "$T/subjects"
 t_eq "every commit is signed off" 6 "$(git log --format=%b origin/HEAD..HEAD | grep -c '^Signed-off-by: Dk Sample <dk-sample@example.invalid>$')"
-t_eq "the tree is clean after the bump" "" "$(git status --porcelain)"
+t_eq "the bump committed its own files only" "?? sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild~" "$(git status --porcelain)"
+rm sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild~
 
 # Manifests: the new distfiles with their real hashes, and -c passes.
 for p in gentoo-kernel vanilla-kernel; do

@@ -245,7 +245,7 @@ t_eq install-tree '' "$bad"
 t_eq install-bin-link '../share/dk/bump-kernels' "$(readlink "$root/usr/bin/bump-kernels")"
 t_eq install-comp-link '../../dk/completion/dk.bash' "$(readlink "$root/usr/share/bash-completion/completions/dk-push")"
 t_run installed-bump-kernels-usage 2 "$root/usr/bin/bump-kernels"
-t_grep installed-bump-kernels-usage-msg '^usage: bump-kernels ' "$T/out"
+t_grep installed-bump-kernels-usage-msg '^usage: bump-kernels ' "$T/err"
 comp=$root/usr/share/bash-completion/completions/dk-push
 cmp_c installed-completion "$repo" 'ppc64le' dk-push -a p
 mk -f "$root/usr/share/dk/Makefile" -n prune-all >"$T/n" 2>&1
