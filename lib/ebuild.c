@@ -39,6 +39,8 @@ struct lexer {
 	struct ctx stack[256];
 	int depth;
 	int andor;		/* a && or || came before this command */
+	int cont;		/* the line ended in && || |: the command goes on */
+	int nest;		/* depth of nested quotes and expansions */
 	int pending_func;	/* a "name ()" was read: the next compound is its body */
 	int pending_cond;	/* "if"/"while" keyword: next compound is the condition */
 	struct heredoc hd[16];
@@ -133,6 +135,12 @@ skip_dquote(struct lexer *lx, size_t i)
 {
 	size_t j = i + 1;
 
+	if (lx->nest >= 256) {
+		lerr(lx, i, "quotes and expansions nested too deep");
+		return BAD;
+	}
+	lx->nest++;
+
 	while (j < lx->n && lx->s[j] != '"') {
 		if (lx->s[j] == '\\') {
 			j += 2;
@@ -146,6 +154,7 @@ skip_dquote(struct lexer *lx, size_t i)
 			j++;
 		}
 	}
+	lx->nest--;
 	if (j >= lx->n) {
 		lerr(lx, i, "unterminated double quote");
 		return BAD;
@@ -301,7 +310,7 @@ skip_cmdsubst(struct lexer *lx, size_t i, size_t open)
 }
 
 static size_t
-skip_dollar(struct lexer *lx, size_t i)
+skip_dollar1(struct lexer *lx, size_t i)
 {
 	const char *s = lx->s;
 
@@ -318,6 +327,23 @@ skip_dollar(struct lexer *lx, size_t i)
 	if (s[i + 1] == '"')
 		return skip_dquote(lx, i + 1);
 	return i + 1;	/* $NAME: the name is ordinary word text */
+}
+
+/* Every nesting passes through here or skip_dquote: the depth is bounded
+ * so that hostile input cannot exhaust the stack. */
+static size_t
+skip_dollar(struct lexer *lx, size_t i)
+{
+	size_t r;
+
+	if (lx->nest >= 256) {
+		lerr(lx, i, "quotes and expansions nested too deep");
+		return BAD;
+	}
+	lx->nest++;
+	r = skip_dollar1(lx, i);
+	lx->nest--;
+	return r;
 }
 
 /* Reads one word starting at i; returns its end or BAD. */
@@ -611,17 +637,45 @@ word_is(const struct lexer *lx, size_t ws, size_t we, const char *kw)
 }
 
 /* An eclass include guard "if [[ -z ${_X_ECLASS} ]]" (or "! ${…}") wraps
- * the whole eclass and is always true on first inherit. */
+ * the whole eclass and is always true on first inherit. Only the condition
+ * itself, up to ";" or the end of the line, is looked at. */
 static int
-is_guard(const struct lexer *lx, size_t from, size_t to)
+is_guard(const struct lexer *lx, size_t from)
 {
-	const char *s = lx->s + from;
-	size_t n = to - from;
-	const char *p = memmem(s, n, "_ECLASS", 7);
+	const char *p = lx->s + from, *end = p;
+	size_t n;
 
-	if (!p || !memmem(s, n, "[[", 2))
+	while (end < lx->s + lx->n && *end != ';' && *end != '\n')
+		end++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 2 || strncmp(p, "[[", 2))
 		return 0;
-	return memmem(s, n, "-z ", 3) || memmem(s, n, "! ", 2) || memmem(s, n, "! \"", 3);
+	for (p += 2; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	if (end - p >= 2 && !strncmp(p, "-z", 2))
+		p += 2;
+	else if (p < end && *p == '!')
+		p++;
+	else
+		return 0;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p < end && *p == '"')
+		p++;
+	if (end - p < 3 || strncmp(p, "${_", 3))
+		return 0;
+	for (p += 3, n = 0; p < end && (isalnum((unsigned char)*p) || *p == '_'); p++, n++)
+		;
+	if (n < 7 || strncmp(p - 7, "_ECLASS", 7) || p >= end || *p != '}')
+		return 0;
+	for (p++; p < end && (*p == '"' || *p == ' ' || *p == '\t'); p++)
+		;
+	if (end - p < 2 || strncmp(p, "]]", 2))
+		return 0;
+	for (p += 2; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	return p == end;
 }
 
 /* Lexes one array value "( words )" starting at lx->i on '('. */
@@ -675,6 +729,7 @@ command(struct lexer *lx)
 	int nas = 0;
 
 	lx->pending_cond = 0;
+	lx->cont = 0;
 	for (;;) {
 		skip_blanks(lx);
 		if (lx->i >= lx->n)
@@ -747,9 +802,7 @@ word:
 					int guard;
 
 					lx->i = we;
-					/* look ahead to "then"/"do" for the guard idiom */
-					guard = word_is(lx, ws, we, "if") && is_guard(lx, we,
-						we + 200 < lx->n ? we + 200 : lx->n);
+					guard = word_is(lx, ws, we, "if") && is_guard(lx, we);
 					if (push(lx, word_is(lx, ws, we, "if") ? C_IF : C_LOOP, !guard) < 0)
 						return -1;
 					lx->pending_cond = 1;
@@ -1013,7 +1066,8 @@ lex(struct lexer *lx)
 		}
 		if (c == '\n') {
 			lx->i++;
-			lx->andor = 0;
+			if (!lx->cont)
+				lx->andor = 0;
 			if (lx->nhd && read_heredocs(lx) < 0)
 				return -1;
 			continue;
@@ -1046,12 +1100,15 @@ lex(struct lexer *lx)
 		}
 		if (c == '&' || c == '|') {
 			if (lx->i + 1 < lx->n && lx->s[lx->i + 1] == c) {
-				lx->andor = 1;
+				lx->andor = lx->cont = 1;
 				lx->i += 2;
+			} else if (c == '|') {
+				/* a pipeline's commands run in subshells */
+				lx->andor = lx->cont = 1;
+				lx->i++;
 			} else {
 				lx->i++;
-				if (c == '&')
-					lx->andor = 0;
+				lx->andor = 0;
 			}
 			continue;
 		}
@@ -1353,7 +1410,7 @@ ebuild_set(const struct ebuild *eb, char *const settings[], size_t n, struct buf
 		dk_errf(e, eb->path, 0, "the new value would break the file: %s", e ? e->msg : "");
 		goto done;
 	}
-	if (check.nvars != eb->nvars) {
+	if (check.nvars != eb->nvars || check.ncmds != eb->ncmds) {
 		const struct ebuild_var *a = &eb->vars[t[0].index];
 
 		if (n == 1)
@@ -1365,11 +1422,23 @@ ebuild_set(const struct ebuild *eb, char *const settings[], size_t n, struct buf
 		ebuild_free(&check);
 		goto done;
 	}
+	/* every assignment as it was, in kind and place; a command added by a
+	 * value (X=a"b";cmd) shows as one more command above */
+	for (j = 0; j < eb->nvars; j++) {
+		const struct ebuild_var *a = &eb->vars[j], *b = &check.vars[j];
+
+		if (strcmp(a->name, b->name) || a->quote != b->quote || a->append != b->append ||
+		    a->cond != b->cond || a->in_func != b->in_func) {
+			dk_errf(e, eb->path, a->line, "a new value would break the assignments around it");
+			ebuild_free(&check);
+			goto done;
+		}
+	}
 	for (k = 0; k < n; k++) {
 		const struct ebuild_var *a = &eb->vars[t[k].index], *b = &check.vars[t[k].index];
-		char *raw = ebuild_raw(&check, b);
-		int same = raw && !strcmp(a->name, b->name) && a->quote == b->quote &&
-		    (a->quote == EBUILD_MIXED || !strcmp(raw, t[k].enc));
+		size_t vs = b->start + strlen(b->name) + (size_t)b->append + 1;
+		char *raw = a->quote == EBUILD_MIXED ? strndup(check.text + vs, b->end - vs) : ebuild_raw(&check, b);
+		int same = raw && !strcmp(raw, t[k].enc);
 
 		free(raw);
 		if (!same) {

@@ -28,7 +28,7 @@ struct ev {
 };
 
 static int expand(struct ev *ev, const char *s, size_t from, size_t to, int mode, size_t pos, struct buf *out);
-static int var_value(struct ev *ev, const char *name, size_t pos, struct buf *out, int *set);
+static int var_value(struct ev *ev, const char *name, size_t pos, struct buf *out, int *set, int whole);
 
 static long
 line_at(const struct ev *ev, size_t pos)
@@ -169,109 +169,137 @@ ebuild_env_from_path(struct ebuild_env *env, const char *path, struct dk_err *e)
 
 /* ---- PMS version functions ---- */
 
-/* Splits a version into components (digit runs, letter runs) and the
- * separators before each (PMS 12.3.14): sep[i] precedes comp[i]; sep[n] is
- * what trails. Offsets into v. */
-struct vparts {
-	size_t cs[64], ce[64], ss[65], se[65];
-	size_t n;
+/* A version split as eapi7-ver.eclass does: pairs (separator, component),
+ * components being runs of digits or of letters; "1.2." ends with the pair
+ * (".", ""). comp[2k] is the separator before component k+1. */
+struct vcomp {
+	char **comp;
+	size_t n;	/* 2 * pairs */
 };
 
 static void
-vsplit(const char *v, struct vparts *p)
+vfree(struct vcomp *c)
 {
-	size_t i = 0, len = strlen(v);
+	for (size_t k = 0; k < c->n; k++)
+		free(c->comp[k]);
+	free(c->comp);
+}
 
-	p->n = 0;
-	for (;;) {
-		p->ss[p->n] = i;
+static int
+vsplit(const char *v, struct vcomp *c)
+{
+	size_t len = strlen(v), i = 0;
+
+	c->comp = NULL;
+	c->n = 0;
+	while (i < len) {
+		size_t s0 = i, c0;
+		char **p;
+
 		while (i < len && !isalnum((unsigned char)v[i]))
 			i++;
-		p->se[p->n] = i;
-		if (i >= len || p->n == 64)
-			break;
-		p->cs[p->n] = i;
-		if (isdigit((unsigned char)v[i]))
+		c0 = i;
+		if (i < len && isdigit((unsigned char)v[i]))
 			while (i < len && isdigit((unsigned char)v[i]))
 				i++;
 		else
 			while (i < len && isalpha((unsigned char)v[i]))
 				i++;
-		p->ce[p->n++] = i;
+		if (!(p = realloc(c->comp, (c->n + 2) * sizeof *p)))
+			return -1;
+		c->comp = p;
+		c->comp[c->n] = strndup(v + s0, c0 - s0);
+		c->comp[c->n + 1] = strndup(v + c0, i - c0);
+		c->n += 2;
+		if (!c->comp[c->n - 2] || !c->comp[c->n - 1])
+			return -1;
 	}
+	return 0;
 }
 
-/* Parses a range "N", "N-" or "N-M" into 1-based [a, b]. */
+/* eapi7-ver's range "N", "N-" or "N-M" into [start, end], end capped at
+ * max; an end before the start is an error (-1). */
 static int
-vrange(const char *r, size_t max, size_t *a, size_t *b)
+vrange(const char *r, size_t max, size_t *start, size_t *end)
 {
-	char *end;
+	char *e;
 	unsigned long x, y;
 
 	if (!isdigit((unsigned char)*r))
 		return -1;
-	x = strtoul(r, &end, 10);
-	if (*end == '\0')
+	x = strtoul(r, &e, 10);
+	if (*e == '\0')
 		y = x;
-	else if (*end == '-' && end[1] == '\0')
+	else if (*e == '-' && e[1] == '\0')
 		y = max;
-	else if (*end == '-' && isdigit((unsigned char)end[1])) {
-		y = strtoul(end + 1, &end, 10);
-		if (*end)
+	else if (*e == '-' && isdigit((unsigned char)e[1])) {
+		y = strtoul(e + 1, &e, 10);
+		if (*e || y < x)
 			return -1;
+		if (y > max)
+			y = max;
 	} else
 		return -1;
-	*a = x, *b = y;
+	*start = x, *end = y;
 	return 0;
 }
 
 static int
 ver_cut(const char *range, const char *v, struct buf *out)
 {
-	struct vparts p;
-	size_t a, b, from, to;
+	struct vcomp c;
+	size_t a, b, from;
+	int r = -1;
 
-	vsplit(v, &p);
-	if (vrange(range, p.n, &a, &b) < 0)
-		return -1;
-	if (a == 0)
-		a = 1;
-	if (b > p.n)
-		b = p.n;
-	if (a > b || a > p.n)
-		return 0;
-	from = p.cs[a - 1];
-	to = p.ce[b - 1];
-	return buf_add(out, v + from, to - from) < 0 ? -2 : 0;
+	if (vsplit(v, &c) < 0)
+		goto done;
+	if (vrange(range, c.n / 2, &a, &b) < 0)
+		goto done;
+	if (a > b) {	/* a single N past the end */
+		r = 0;
+		goto done;
+	}
+	from = a > 0 ? 2 * a - 1 : 0;
+	for (size_t k = from; k < 2 * b && k < c.n; k++)
+		buf_adds(out, c.comp[k]);
+	r = 0;
+done:
+	vfree(&c);
+	return r;
 }
 
-/* ver_rs RANGE REPL [RANGE REPL…] [VERSION] */
+/* ver_rs RANGE REPL [RANGE REPL…] [VERSION]: separators 0..n (0 the
+ * leading one) replaced where present. */
 static int
 ver_rs(char **argv, size_t argc, const char *pv, struct buf *out)
 {
-	struct vparts p;
+	struct vcomp c;
 	const char *v = argc % 2 ? argv[argc - 1] : pv;
-	char *rep[65] = { 0 };
 	size_t a, b, k;
+	int r = -1;
 
-	vsplit(v, &p);
+	if (vsplit(v, &c) < 0)
+		goto done;
 	for (k = 0; k + 1 < argc; k += 2) {
-		if (vrange(argv[k], p.n, &a, &b) < 0)
-			return -1;
-		/* separator i sits before component i+1; 0 is the leading one */
-		for (size_t i = a; i <= b && i <= p.n; i++)
-			if (i < p.n || p.se[i] > p.ss[i])
-				rep[i] = argv[k + 1];
+		if (vrange(argv[k], c.n / 2 ? c.n / 2 - 1 : 0, &a, &b) < 0)
+			goto done;
+		for (size_t i = a; i <= b && 2 * i < c.n; i++) {
+			char *rep;
+
+			if (!c.comp[2 * i][0])
+				continue;
+			if (!(rep = strdup(argv[k + 1])))
+				goto done;
+			free(c.comp[2 * i]);
+			c.comp[2 * i] = rep;
+		}
 	}
-	for (k = 0; k <= p.n; k++) {
-		if (rep[k] && (k > 0 && k < p.n ? 1 : p.se[k] > p.ss[k]))
-			buf_adds(out, rep[k]);
-		else
-			buf_add(out, v + p.ss[k], p.se[k] - p.ss[k]);
-		if (k < p.n)
-			buf_add(out, v + p.cs[k], p.ce[k] - p.cs[k]);
-	}
-	return 0;
+	for (k = 0; k < c.n; k++)
+		buf_adds(out, c.comp[k]);
+	r = 0;
+done:
+	vfree(&c);
+	return r;
 }
 
 /* ---- patterns ---- */
@@ -320,6 +348,16 @@ replace(const char *v, const char *pat, const char *rep, char how, struct buf *o
 	size_t len = strlen(v), i = 0, j;
 	int done = 0;
 
+	if (!*pat) {
+		/* an empty pattern matches only where it is anchored */
+		if (how == '#')
+			buf_adds(out, rep);
+		buf_adds(out, v);
+		if (how == '%')
+			buf_adds(out, rep);
+		return 0;
+	}
+
 	while (i <= len) {
 		int found = 0;
 
@@ -357,6 +395,8 @@ struct arith {
 	const char *s;
 	size_t i, n, pos;
 	int err;
+	int noeval;	/* the side && || ?: do not take: no errors, no lookups */
+	int depth;
 };
 
 static long long a_expr(struct arith *a);
@@ -378,7 +418,7 @@ a_op(struct arith *a, const char *op)
 		/* "<" must not eat "<<" or "<=", "&" not "&&" … */
 		if (l == 1 && a->i + 1 < a->n && strchr("<>&|=", op[0]) && a->s[a->i + 1] == op[0])
 			return 0;
-		if (l == 1 && a->i + 1 < a->n && strchr("<>!", op[0]) && a->s[a->i + 1] == '=')
+		if (l == 1 && a->i + 1 < a->n && strchr("<>!=", op[0]) && a->s[a->i + 1] == '=')
 			return 0;
 		a->i += l;
 		return 1;
@@ -395,29 +435,39 @@ a_fail(struct arith *a, const char *why)
 	return 0;
 }
 
+/* Two's complement wrap-around, as bash computes, without C's undefined
+ * signed overflow. */
 static long long
-a_primary(struct arith *a)
+wrap(unsigned long long v)
+{
+	return v > (unsigned long long)LLONG_MAX ? -(long long)(~v) - 1 : (long long)v;
+}
+
+static long long
+a_unary(struct arith *a)
 {
 	long long v;
 
 	a_blank(a);
 	if (a->i >= a->n)
 		return a_fail(a, "arithmetic expression ends early");
+	if (++a->depth > 256) {
+		a->depth--;
+		return a_fail(a, "arithmetic nested too deep");
+	}
 	if (a_op(a, "(")) {
 		v = a_expr(a);
 		if (!a_op(a, ")"))
-			return a_fail(a, "missing ) in arithmetic");
-		return v;
-	}
-	if (a_op(a, "-"))
-		return -a_primary(a);
-	if (a_op(a, "+"))
-		return a_primary(a);
-	if (a_op(a, "!"))
-		return !a_primary(a);
-	if (a_op(a, "~"))
-		return ~a_primary(a);
-	if (isdigit((unsigned char)a->s[a->i])) {
+			v = a_fail(a, "missing ) in arithmetic");
+	} else if (a_op(a, "-")) {
+		v = wrap(0ULL - (unsigned long long)a_unary(a));
+	} else if (a_op(a, "+")) {
+		v = a_unary(a);
+	} else if (a_op(a, "!")) {
+		v = !a_unary(a);
+	} else if (a_op(a, "~")) {
+		v = ~a_unary(a);
+	} else if (isdigit((unsigned char)a->s[a->i])) {
 		char *end;
 		char num[64];
 		size_t k = 0;
@@ -428,58 +478,78 @@ a_primary(struct arith *a)
 		errno = 0;
 		v = strtoll(num, &end, 0);
 		if (*end || errno)
-			return a_fail(a, "bad number in arithmetic");
-		return v;
-	}
-	if (isalpha((unsigned char)a->s[a->i]) || a->s[a->i] == '_') {
-		size_t st = a->i;
+			v = a_fail(a, "bad number in arithmetic");
+	} else if (isalpha((unsigned char)a->s[a->i]) || a->s[a->i] == '_') {
+		size_t st = a->i, ne;
 		char name[128];
 		struct buf b = { 0 };
 		int set = 0;
 
 		while (a->i < a->n && (isalnum((unsigned char)a->s[a->i]) || a->s[a->i] == '_'))
 			a->i++;
-		if (a->i - st >= sizeof name)
-			return a_fail(a, "name too long");
-		memcpy(name, a->s + st, a->i - st);
-		name[a->i - st] = '\0';
+		ne = a->i;
 		a_blank(a);
-		if (a->i < a->n && (a->s[a->i] == '=' && (a->i + 1 >= a->n || a->s[a->i + 1] != '=')))
-			return a_fail(a, "assignment in arithmetic");
-		if (var_value(a->ev, name, a->pos, &b, &set) < 0) {
-			a->err = 1;
-			buf_free(&b);
-			return 0;
-		}
-		/* a variable's value is itself an expression (usually a number) */
-		struct arith sub = { a->ev, buf_str(&b), 0, b.len, a->pos, 0 };
+		if (ne - st >= sizeof name) {
+			v = a_fail(a, "name too long");
+		} else if (a->i < a->n && a->s[a->i] == '=' && (a->i + 1 >= a->n || a->s[a->i + 1] != '=')) {
+			v = a_fail(a, "assignment in arithmetic");
+		} else if (a->noeval) {
+			v = 0;
+		} else {
+			memcpy(name, a->s + st, ne - st);
+			name[ne - st] = '\0';
+			if (var_value(a->ev, name, a->pos, &b, &set, 0) < 0) {
+				a->err = 1;
+				v = 0;
+			} else {
+				/* a variable's value is itself an expression; the
+				 * shared depth stops X=X; $((X)) */
+				struct arith sub = { a->ev, buf_str(&b), 0, b.len, a->pos, 0, 0, a->depth };
 
-		a_blank(&sub);
-		v = sub.n == sub.i ? 0 : a_expr(&sub);
-		a_blank(&sub);
-		if (!sub.err && sub.i != sub.n)
-			a_fail(&sub, "not a number");
-		a->err |= sub.err;
+				if (++a->ev->depth > 200) {
+					v = a_fail(a, "nested too deep");
+				} else {
+					a_blank(&sub);
+					v = sub.n == sub.i ? 0 : a_expr(&sub);
+					a_blank(&sub);
+					if (!sub.err && sub.i != sub.n)
+						a_fail(&sub, "not a number");
+					a->err |= sub.err;
+				}
+				a->ev->depth--;
+			}
+		}
 		buf_free(&b);
-		return v;
+	} else {
+		v = a_fail(a, "unsupported arithmetic");
 	}
-	return a_fail(a, "unsupported arithmetic");
+	a->depth--;
+	return v;
 }
 
 static long long
 a_mul(struct arith *a)
 {
-	long long v = a_primary(a), r;
+	long long v = a_unary(a), r;
 
 	for (;;) {
 		if (a_op(a, "*")) {
-			v *= a_primary(a);
+			r = a_unary(a);
+			v = wrap((unsigned long long)v * (unsigned long long)r);
 		} else if (a_op(a, "/") || a_op(a, "%")) {
 			char op = a->s[a->i - 1];
 
-			if ((r = a_primary(a)) == 0)
-				return a_fail(a, "division by zero");
-			v = op == '/' ? v / r : v % r;
+			r = a_unary(a);
+			if (r == 0) {
+				if (!a->noeval)
+					return a_fail(a, "division by zero");
+				v = 0;
+			} else if (r == -1) {
+				/* LLONG_MIN / -1 traps in C; bash wraps */
+				v = op == '/' ? wrap(0ULL - (unsigned long long)v) : 0;
+			} else {
+				v = op == '/' ? v / r : v % r;
+			}
 		} else {
 			return v;
 		}
@@ -493,9 +563,9 @@ a_add(struct arith *a)
 
 	for (;;) {
 		if (a_op(a, "+"))
-			v += a_mul(a);
+			v = wrap((unsigned long long)v + (unsigned long long)a_mul(a));
 		else if (a_op(a, "-"))
-			v -= a_mul(a);
+			v = wrap((unsigned long long)v - (unsigned long long)a_mul(a));
 		else
 			return v;
 	}
@@ -504,15 +574,20 @@ a_add(struct arith *a)
 static long long
 a_shift(struct arith *a)
 {
-	long long v = a_add(a);
+	long long v = a_add(a), r;
 
 	for (;;) {
-		if (a_op(a, "<<"))
-			v <<= a_add(a);
-		else if (a_op(a, ">>"))
-			v >>= a_add(a);
-		else
+		int left = a_op(a, "<<");
+
+		if (!left && !a_op(a, ">>"))
 			return v;
+		r = a_add(a);
+		if (r < 0 || r > 63) {
+			if (!a->noeval)
+				return a_fail(a, "shift count out of range");
+			r = 0;
+		}
+		v = left ? wrap((unsigned long long)v << r) : v >> r;
 	}
 }
 
@@ -530,41 +605,109 @@ a_rel(struct arith *a)
 			v = v < a_shift(a);
 		else if (a_op(a, ">"))
 			v = v > a_shift(a);
-		else if (a_op(a, "=="))
-			v = v == a_shift(a);
-		else if (a_op(a, "!="))
-			v = v != a_shift(a);
 		else
 			return v;
 	}
 }
 
 static long long
-a_expr(struct arith *a)
+a_eq(struct arith *a)
 {
 	long long v = a_rel(a);
 
 	for (;;) {
-		if (a_op(a, "&&"))
-			v = a_rel(a) && v;
-		else if (a_op(a, "||"))
-			v = a_rel(a) || v;
-		else if (a_op(a, "&"))
-			v &= a_rel(a);
-		else if (a_op(a, "|"))
-			v |= a_rel(a);
-		else if (a_op(a, "^"))
-			v ^= a_rel(a);
-		else if (a_op(a, "?")) {
-			long long x = a_expr(a), y;
-
-			if (!a_op(a, ":"))
-				return a_fail(a, "missing : in arithmetic");
-			y = a_expr(a);
-			v = v ? x : y;
-		} else
+		if (a_op(a, "=="))
+			v = v == a_rel(a);
+		else if (a_op(a, "!="))
+			v = v != a_rel(a);
+		else
 			return v;
 	}
+}
+
+static long long
+a_band(struct arith *a)
+{
+	long long v = a_eq(a);
+
+	while (a_op(a, "&"))
+		v &= a_eq(a);
+	return v;
+}
+
+static long long
+a_bxor(struct arith *a)
+{
+	long long v = a_band(a);
+
+	while (a_op(a, "^"))
+		v ^= a_band(a);
+	return v;
+}
+
+static long long
+a_bor(struct arith *a)
+{
+	long long v = a_bxor(a);
+
+	while (a_op(a, "|"))
+		v |= a_bxor(a);
+	return v;
+}
+
+/* && and ||: the right side is parsed but not evaluated when the left
+ * decides, as bash does ($(( 0 && 1/0 )) is 0). */
+static long long
+a_land(struct arith *a)
+{
+	long long v = a_bor(a);
+
+	while (a_op(a, "&&")) {
+		int save = a->noeval;
+		long long r;
+
+		a->noeval |= !v;
+		r = a_bor(a);
+		a->noeval = save;
+		v = v && r;
+	}
+	return v;
+}
+
+static long long
+a_lor(struct arith *a)
+{
+	long long v = a_land(a);
+
+	while (a_op(a, "||")) {
+		int save = a->noeval;
+		long long r;
+
+		a->noeval |= !!v;
+		r = a_land(a);
+		a->noeval = save;
+		v = v || r;
+	}
+	return v;
+}
+
+static long long
+a_expr(struct arith *a)
+{
+	long long v = a_lor(a), x, y;
+	int save = a->noeval;
+
+	if (!a_op(a, "?"))
+		return v;
+	a->noeval = save || !v;
+	x = a_expr(a);
+	a->noeval = save;
+	if (!a_op(a, ":"))
+		return a_fail(a, "missing : in arithmetic");
+	a->noeval = save || v;
+	y = a_expr(a);
+	a->noeval = save;
+	return v ? x : y;
 }
 
 /* Evaluates the text of $(( … )) after its own expansions. */
@@ -578,7 +721,7 @@ arith(struct ev *ev, const char *s, size_t from, size_t to, size_t pos, long lon
 		buf_free(&b);
 		return -1;
 	}
-	a = (struct arith){ ev, buf_str(&b), 0, b.len, pos, 0 };
+	a = (struct arith){ ev, buf_str(&b), 0, b.len, pos, 0, 0, 0 };
 	a_blank(&a);
 	*v = a.i == a.n ? 0 : a_expr(&a);
 	a_blank(&a);
@@ -601,9 +744,10 @@ is_name_str(const char *s, size_t n)
 	return 1;
 }
 
-/* Evaluates one assignment's value (array elements joined by spaces). */
+/* Evaluates one assignment's value: array elements joined by spaces, or
+ * only the first with only_first set. */
 static int
-assign_value(struct ev *ev, const struct ebuild_var *v, struct buf *out)
+assign_value(struct ev *ev, const struct ebuild_var *v, struct buf *out, int only_first)
 {
 	const char *s = ev->eb->text;
 	size_t i, vs = v->start + strlen(v->name) + (size_t)v->append + 1;
@@ -638,13 +782,17 @@ assign_value(struct ev *ev, const struct ebuild_var *v, struct buf *out)
 		first = 0;
 		if (expand(ev, s, i, we, 0, v->start, out) < 0)
 			return -1;
+		if (only_first)
+			return 0;
 		i = we;
 	}
 }
 
-/* The value of name as the file has it just before byte pos. */
+/* The value of name as the file has it just before byte pos: with whole,
+ * an array's elements joined by spaces (what a fetch list wants), else as
+ * a bash reference ${A} gives it, the first element. */
 static int
-var_value(struct ev *ev, const char *name, size_t pos, struct buf *out, int *set)
+var_value(struct ev *ev, const char *name, size_t pos, struct buf *out, int *set, int whole)
 {
 	const struct ebuild *eb = ev->eb;
 	size_t k, base = (size_t)-1;
@@ -672,6 +820,21 @@ var_value(struct ev *ev, const char *name, size_t pos, struct buf *out, int *set
 		*set = 1;
 		buf_adds(out, init);
 	}
+	if (!whole) {
+		int array = 0;
+
+		for (k = base == (size_t)-1 ? 0 : base; k < eb->nvars && eb->vars[k].start < pos; k++)
+			if (!eb->vars[k].in_func && !strcmp(eb->vars[k].name, name) &&
+			    eb->vars[k].quote == EBUILD_ARRAY)
+				array = 1;
+		if (array && base != (size_t)-1) {
+			/* element 0 is the base assignment's first word */
+			*set = 1;
+			r = assign_value(ev, &eb->vars[base], out, 1);
+			ev->depth--;
+			return r;
+		}
+	}
 	for (k = base == (size_t)-1 ? 0 : base; k < eb->nvars; k++) {
 		const struct ebuild_var *v = &eb->vars[k];
 
@@ -689,7 +852,7 @@ var_value(struct ev *ev, const char *name, size_t pos, struct buf *out, int *set
 		if (!v->append)
 			buf_reset(out);
 		*set = 1;
-		if ((r = assign_value(ev, v, out)) < 0)
+		if ((r = assign_value(ev, v, out, 0)) < 0)
 			break;
 	}
 	ev->depth--;
@@ -769,7 +932,7 @@ param(struct ev *ev, const char *s, size_t i, size_t end, int mode, size_t pos, 
 	name[p - ns] = '\0';
 	if (p < ce && s[p] == '[')
 		return everr(ev, pos, "array subscripts are not supported", s, i, end);
-	if (var_value(ev, name, pos, &val, &set) < 0)
+	if (var_value(ev, name, pos, &val, &set, 0) < 0)
 		goto fail;
 	if (length) {
 		if (p != ce)
@@ -817,7 +980,8 @@ param(struct ev *ev, const char *s, size_t i, size_t end, int mode, size_t pos, 
 	case '#': {
 		int longest = p + 1 < ce && s[p + 1] == s[p];
 
-		if (expand(ev, s, p + 1 + (size_t)longest, ce, (mode & M_DQ) | M_PAT, pos, &arg) < 0)
+		/* inside ${ } quoting starts afresh: "${V#$P}" globs $P */
+		if (expand(ev, s, p + 1 + (size_t)longest, ce, M_PAT, pos, &arg) < 0)
 			goto fail;
 		r = trim(buf_str(&val), buf_str(&arg), s[p] == '%', longest, &arg2);
 		break;
@@ -840,7 +1004,7 @@ param(struct ev *ev, const char *s, size_t i, size_t end, int mode, size_t pos, 
 				sl = k - 1;
 			}
 		}
-		if (expand(ev, s, q, sl < ce ? sl : ce, (mode & M_DQ) | M_PAT, pos, &arg) < 0)
+		if (expand(ev, s, q, sl < ce ? sl : ce, M_PAT, pos, &arg) < 0)
 			goto fail;
 		struct buf rep = { 0 };
 
@@ -947,8 +1111,10 @@ cmdsubst(struct ev *ev, const char *s, size_t from, size_t to, size_t i, size_t 
 			everr(ev, pos, "bad command word", s, i, end);
 			goto done;
 		}
-		if (expand(ev, s, k, we, 0, pos, &words[argc]) < 0)
+		if (expand(ev, s, k, we, 0, pos, &words[argc]) < 0) {
+			buf_free(&words[argc]);
 			goto done;
+		}
 		argv[argc] = words[argc].s ? words[argc].s : (char *)"";
 		argc++;
 		k = we;
@@ -960,7 +1126,7 @@ cmdsubst(struct ev *ev, const char *s, size_t from, size_t to, size_t i, size_t 
 	struct buf pvb = { 0 };
 	int set = 0;
 
-	if (var_value(ev, "PV", pos, &pvb, &set) < 0 || !set) {
+	if (var_value(ev, "PV", pos, &pvb, &set, 0) < 0 || !set) {
 		if (!set)
 			unset_err(ev, "PV", pos, s, i, end);
 		buf_free(&pvb);
@@ -1057,7 +1223,7 @@ expand(struct ev *ev, const char *s, size_t from, size_t to, int mode, size_t po
 				k++;
 			} else if (s[k + 1] == '\n') {
 				k += 2;	/* line continuation */
-			} else if (!(mode & M_DQ) || strchr("$`\"\\", s[k + 1])) {
+			} else if (!(mode & M_DQ) || (mode & M_PAT) || strchr("$`\"\\", s[k + 1])) {
 				emit(out, s + k + 1, 1, mode, 1);
 				k += 2;
 			} else {
@@ -1154,7 +1320,7 @@ expand(struct ev *ev, const char *s, size_t from, size_t to, int mode, size_t po
 					return everr(ev, pos, "name too long", s, k, ne);
 				memcpy(name, s + ns, ne - ns);
 				name[ne - ns] = '\0';
-				if (var_value(ev, name, pos, &t, &set) < 0) {
+				if (var_value(ev, name, pos, &t, &set, 0) < 0) {
 					buf_free(&t);
 					return -1;
 				}
@@ -1197,7 +1363,7 @@ eval(const struct ebuild *eb, const struct ebuild_env *env, const char *name,
 					"%s is only set inside a function, not at global scope", name);
 		return dk_errf(e, eb->path, 0, "%s is not assigned at global scope", name);
 	}
-	r = var_value(&ev, name, eb->len + 1, &v, &set);
+	r = var_value(&ev, name, eb->len + 1, &v, &set, 1);
 	if (r == 0 && !set)
 		r = dk_errf(e, eb->path, 0, "%s is not set", name);
 	if (r == 0)

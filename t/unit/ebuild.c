@@ -529,6 +529,79 @@ START_TEST(eval_corpus)
 }
 END_TEST
 
+
+/* Cases a review found, each checked against bash or eapi7-ver. */
+START_TEST(review_cases)
+{
+	const char *pf = "gentoo-kernel-6.1.40";
+	struct ebuild eb;
+	struct dk_err e;
+	char *r;
+
+	/* a line ending in && or || keeps the next command conditional */
+	EV_FAILS("true &&\n\tX=1\n", "X", pf, "assigned under a condition");
+	EV_FAILS("false ||\nX=1\n", "X", pf, "assigned under a condition");
+	EV_FAILS("echo | X=1\n", "X", pf, "assigned under a condition");
+	EV("true && echo\nX=1\n", "X", pf, "1");
+	/* only a real include guard is transparent */
+	EV_FAILS("if [[ ${PV} == *_rc* ]]; then\n\tSRC_URI=\"rc\"\nfi\n\nif [[ -z ${_FOO_ECLASS} ]]; then\n_FOO_ECLASS=1\nfi\n",
+		"SRC_URI", pf, "assigned under a condition");
+	EV("if [[ ! ${_FOO_ECLASS} ]]; then\nX=1\nfi\n", "X", pf, "1");
+	/* arithmetic as bash: precedence, short-circuit, wrap-around */
+	EV("X=$(( 1 || 0 & 0 ))", "X", pf, "1");
+	EV("X=$(( 1 | 2 ^ 3 ))", "X", pf, "1");
+	EV("X=$(( 2 == 2 < 3 ))", "X", pf, "0");
+	EV("X=$(( 0 && 1/0 ))", "X", pf, "0");
+	EV("X=$(( 1 ? 7 : 1/0 ))", "X", pf, "7");
+	EV("X=$(( (-9223372036854775807-1) / -1 ))", "X", pf, "-9223372036854775808");
+	EV("X=$(( 9223372036854775807 + 1 ))", "X", pf, "-9223372036854775808");
+	EV_FAILS("X=X\nY=$((X))", "Y", pf, "nested too deep");
+	/* patterns: quoting restarts inside ${ }, \c is literal */
+	EV("V='a*b'\nX=\"${V/\\*/x}\"", "X", pf, "axb");
+	EV("P=\"a*\"\nV=abc\nX=\"${V#$P}\"", "X", pf, "bc");
+	EV("V=abc\nX=\"${V/#/x} ${V/%/x}\"", "X", pf, "xabc abcx");
+	/* an array referenced as a scalar is its first element */
+	EV("A=(a b)\nX=${A}", "X", pf, "a");
+	EV("A=(a b)\nA+=(c)", "A", pf, "a b c");
+	/* ver_cut and ver_rs as eapi7-ver */
+	EV("X=$(ver_cut 1- 1.2.)", "X", pf, "1.2.");
+	EV("X=$(ver_cut 2- 1.2.)", "X", pf, "2.");
+	EV("X=$(ver_cut 0-2 .1.2)", "X", pf, ".1.2");
+	EV("X=$(ver_cut 2-3 1.2.3b_alpha4)", "X", pf, "2.3");
+	EV("X=$(ver_rs 1-2 - 1.2.3)", "X", pf, "1-2-3");
+	EV("X=$(ver_rs 0 - .1.2)", "X", pf, "-1.2");
+	EV_FAILS("X=$(ver_cut 3-2)", "X", pf, "bad version range");
+	/* deep nesting is an error, not a crash */
+	{
+		struct buf b = { 0 };
+
+		buf_adds(&b, "X=");
+		for (int i = 0; i < 100000; i++)
+			buf_adds(&b, "\"$(");
+		ck_assert_int_eq(ebuild_parse(&eb, "t.ebuild", b.s, b.len, &e), -1);
+		ck_assert_ptr_nonnull(strstr(e.msg, "nested too deep"));
+		buf_reset(&b);
+		buf_adds(&b, "X=$((");
+		for (int i = 0; i < 100000; i++)
+			buf_adds(&b, "(");
+		buf_adds(&b, "1");
+		for (int i = 0; i < 100000; i++)
+			buf_adds(&b, ")");
+		buf_adds(&b, "))");
+		r = ev(b.s, "X", pf, &e);
+		ck_assert_ptr_null(r);
+		ck_assert_ptr_nonnull(strstr(e.msg, "nested too deep"));
+		buf_free(&b);
+	}
+	/* a value cannot add a command or swallow a neighbour */
+	ck_assert_ptr_null(set1("X=a\"b\"\nY=1\n", "X=a\"c\";touch /tmp/dk-pwned", &e));
+	ck_assert_ptr_null(set1("X=a\"b\" Z=1\n", "X=a\"c\" Q=1 #", &e));
+	r = set1("X=a\"b\"\n", "X=a\"c\"", &e);
+	ck_assert_str_eq(r, "X=a\"c\"\n");
+	free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -546,6 +619,7 @@ main(void)
 		eval_functions,
 		eval_refuses,
 		eval_corpus,
+		review_cases,
 	};
 
 	return run_suite("ebuild", tests, sizeof tests / sizeof *tests);
