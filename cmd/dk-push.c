@@ -38,7 +38,7 @@ static char **dests;
 static size_t ndests;
 static const char *opt_config;
 static struct buf dest_store;	/* file:// forms of plain paths given to -d */
-static char *sigdir;	/* signatures made by -s, removed at exit */
+static struct buf dest_store;	/* the dests[] strings made here: file:// forms, configured URLs */
 static int have_sigdir;
 static char *ssh_user, *ssh_identity, *ssh_known_hosts;
 static int progress;
@@ -1011,9 +1011,14 @@ config_dests(struct dk_err *e)
 			goto fail;
 	if (ndests == 0) {
 		for (k = 0; dn && k < dn->n; k++) {
-			if (!(dests = realloc(dests, (ndests + 1) * sizeof *dests)) ||
-			    !(dests[ndests++] = strdup(dn->kids[k].value)))
+			char *u = strdup(dn->kids[k].value);
+
+			if (!u || !(dests = realloc(dests, (ndests + 1) * sizeof *dests))) {
+				free(u);
 				goto nomem;
+			}
+			dests[ndests++] = u;
+			buf_add(&dest_store, &u, sizeof u);
 		}
 	} else {
 		for (d = 0; d < ndests; d++) {
@@ -1028,6 +1033,7 @@ config_dests(struct dk_err *e)
 			}
 			if (!(dests[d] = strdup(u->value)))
 				goto nomem;
+			buf_add(&dest_store, &dests[d], sizeof dests[d]);
 		}
 	}
 	config_free(&cfg);
