@@ -37,8 +37,8 @@ static long opt_jobs = 4, opt_stall = 60;
 static char **dests;
 static size_t ndests;
 static const char *opt_config;
-static struct buf dest_store;	/* file:// forms of plain paths given to -d */
 static struct buf dest_store;	/* the dests[] strings made here: file:// forms, configured URLs */
+static char *sigdir;	/* signatures made by -s, removed at exit */
 static int have_sigdir;
 static char *ssh_user, *ssh_identity, *ssh_known_hosts;
 static int progress;
