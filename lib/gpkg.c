@@ -3,15 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "buf.h"
 #include "gpkg.h"
+#include "hash.h"
 #include "spawn.h"
 #include "tar.h"
 #include "version.h"
@@ -21,70 +22,6 @@
 #define MANIFEST_MAX (1 << 20)
 #define METADATA_MAX (16 << 20)
 #define MEMBERS_MAX 6
-
-/* BLAKE2B and SHA512 of one member, computed as it streams by. lib/hash
- * (manifest-gen's) had not landed when this was written: this is the
- * small EVP pair gpkg needs. */
-struct sums {
-	EVP_MD_CTX *b2, *sha;
-};
-
-static int
-sums_start(struct sums *s)
-{
-	s->b2 = EVP_MD_CTX_new();
-	s->sha = EVP_MD_CTX_new();
-	if (!s->b2 || !s->sha)
-		return -1;
-	if (!EVP_DigestInit_ex(s->b2, EVP_blake2b512(), NULL) || !EVP_DigestInit_ex(s->sha, EVP_sha512(), NULL))
-		return -1;
-	return 0;
-}
-
-static int
-sums_add(struct sums *s, const void *p, size_t n)
-{
-	return EVP_DigestUpdate(s->b2, p, n) && EVP_DigestUpdate(s->sha, p, n) ? 0 : -1;
-}
-
-static void
-hex(const unsigned char *d, unsigned n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-sums_end(struct sums *s, char *b2hex, char *shahex)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned n;
-	int rc = 0;
-
-	if (EVP_DigestFinal_ex(s->b2, d, &n))
-		hex(d, n, b2hex);
-	else
-		rc = -1;
-	if (EVP_DigestFinal_ex(s->sha, d, &n))
-		hex(d, n, shahex);
-	else
-		rc = -1;
-	return rc;
-}
-
-static void
-sums_free(struct sums *s)
-{
-	EVP_MD_CTX_free(s->b2);
-	EVP_MD_CTX_free(s->sha);
-	s->b2 = s->sha = NULL;
-}
 
 enum kind { K_VERSION, K_METADATA, K_METADATA_SIG, K_IMAGE, K_IMAGE_SIG, K_MANIFEST, K_BAD };
 
@@ -102,7 +39,7 @@ struct check {
 	struct member m[MEMBERS_MAX];
 	int n;
 	struct member *cur;	/* being hashed, or NULL */
-	struct sums sums;
+	struct hash_set sums;	/* the current member's BLAKE2B and SHA512 */
 	struct buf manifest, metadata;
 	int have_manifest, metadata_whole;
 	const char *metadata_comp;	/* ".xz" ... or "" */
@@ -203,8 +140,8 @@ c_member(void *ctx, const struct tar_member *tm, struct dk_err *e)
 		c->metadata_comp = comp;
 		c->metadata_whole = tm->size <= METADATA_MAX;
 	}
-	if (sums_start(&c->sums) < 0)
-		return dk_errf(e, c->name, 0, "member %s: cannot start hashing", tm->name);
+	if (hash_init(&c->sums, HASH_MANIFEST, e) < 0)
+		return -1;
 	c->cur = m;
 	return 0;
 }
@@ -219,8 +156,8 @@ c_data(void *ctx, const struct tar_member *tm, const void *p, size_t n, struct d
 			return dk_syserrf(e, c->name, 0, "member %s", tm->name);
 		return 0;
 	}
-	if (sums_add(&c->sums, p, n) < 0)
-		return dk_errf(e, c->name, 0, "member %s: hashing failed", tm->name);
+	if (hash_update(&c->sums, p, n, e) < 0)
+		return -1;
 	if (c->cur->kind == K_METADATA && c->metadata_whole && buf_add(&c->metadata, p, n) < 0)
 		return dk_syserrf(e, c->name, 0, "member %s", tm->name);
 	return 0;
@@ -230,15 +167,17 @@ static int
 c_end(void *ctx, const struct tar_member *tm, struct dk_err *e)
 {
 	struct check *c = ctx;
-	int rc = 0;
+	struct hash_result r;
 
+	(void)tm;
 	if (!c->cur)
 		return 0;
-	if (sums_end(&c->sums, c->cur->b2, c->cur->sha) < 0)
-		rc = dk_errf(e, c->name, 0, "member %s: hashing failed", tm->name);
-	sums_free(&c->sums);
+	if (hash_final(&c->sums, &r, e) < 0)
+		return -1;
+	memcpy(c->cur->b2, r.blake2b, sizeof r.blake2b);
+	memcpy(c->cur->sha, r.sha512, sizeof r.sha512);
 	c->cur = NULL;
-	return rc;
+	return 0;
 }
 
 /* The signed text of an OpenPGP clear-signed message, dash-escaping
@@ -506,7 +445,7 @@ out:
 	if (rc < 0)
 		gpkg_info_free(info);
 	tar_reader_free(r);
-	sums_free(&c.sums);
+	hash_free(&c.sums);
 	for (i = 0; i < c.n; i++)
 		free(c.m[i].base);
 	free(c.dir);
