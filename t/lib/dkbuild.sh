@@ -12,13 +12,7 @@ dkb_setup() {
 	unset DOCKER_HOST DOCKER_HOST_AMD64 DOCKER_HOST_ARM64 BINPKGROOT DISTCACHE BINPKG_DOCKER \
 		DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_TLS
 	_r=$T/rootfs
-	mkdir -p "$_r/bin" "$_r/usr/bin" "$_r/tmp" "$_r/etc/portage" "$_r/var/db/repos" \
-		"$_r/var/cache/distfiles" "$_r/var/tmp" || return 1
-	chmod 1777 "$_r/tmp"
-	cp /usr/bin/busybox "$_r/bin/busybox" || { echo "busybox-static not installed" >&2; return 1; }
-	for _a in $(/usr/bin/busybox --list); do
-		[ "$_a" = busybox ] || ln -s busybox "$_r/bin/$_a"
-	done
+	busybox_rootfs "$_r" && mkdir -p "$_r/usr/share/dk-test" || return 1
 	cat >"$_r/usr/bin/emerge" <<'EOS'
 #!/bin/sh
 # stand-in emerge for dk-build's tests
@@ -82,9 +76,7 @@ EOS
 
 # dkb_import SOCK: imports $T/rootfs.tar as dk-test-stage:1.
 dkb_import() {
-	dockerd_api "$1" POST '/images/create?fromSrc=-&repo=dk-test-stage&tag=1' \
-		-H 'Content-Type: application/x-tar' --data-binary @"$T/rootfs.tar" >"$T/import.out" &&
-		grep -q sha256 "$T/import.out"
+	dockerd_import "$1" "$T/rootfs.tar" dk-test-stage:1 "$T/import.out"
 }
 
 # dkb_config FILE AMD64-HOSTS [EXTRA YAML]: a config using the test stage

@@ -50,3 +50,25 @@ dockerd_api() {
 	shift 3
 	curl -s --unix-socket "$_s" -X "$_m" "$@" "http://d$_path"
 }
+
+# busybox_rootfs DIR: a minimal "stage3" tree in DIR: busybox-static with
+# its applets and the directories portage's paths need; the caller adds an
+# emerge stand-in to DIR/usr/bin. Returns 1 when busybox-static is missing.
+busybox_rootfs() {
+	mkdir -p "$1/bin" "$1/usr/bin" "$1/tmp" "$1/etc/portage" "$1/var/db/repos" \
+		"$1/var/cache/distfiles" "$1/var/tmp" || return 1
+	chmod 1777 "$1/tmp"
+	cp /usr/bin/busybox "$1/bin/busybox" || { echo "busybox-static not installed" >&2; return 1; }
+	for _a in $(/usr/bin/busybox --list); do
+		[ "$_a" = busybox ] || ln -s busybox "$1/bin/$_a"
+	done
+}
+
+# dockerd_import SOCK TAR REPO:TAG OUT: imports the root file system TAR as
+# an image (no registry: POST /images/create?fromSrc=-); the engine's answer
+# goes to OUT. Returns 0 when the engine reported the image.
+dockerd_import() {
+	dockerd_api "$1" POST "/images/create?fromSrc=-&repo=${3%%:*}&tag=${3#*:}" \
+		-H 'Content-Type: application/x-tar' --data-binary @"$2" >"$4" &&
+		grep -q sha256 "$4"
+}

@@ -92,13 +92,7 @@ sample_standins() {
 sample_engine() {
 	dockerd_start sample || return 1
 	_r=$SAMPLE/rootfs
-	mkdir -p "$_r/bin" "$_r/usr/bin" "$_r/tmp" "$_r/etc/portage" "$_r/var/db/repos" \
-		"$_r/var/cache/distfiles" "$_r/var/tmp" "$_r/usr/share/dk-sample" || return 1
-	chmod 1777 "$_r/tmp"
-	cp /usr/bin/busybox "$_r/bin/busybox" || return 1
-	for _a in $(/usr/bin/busybox --list); do
-		[ "$_a" = busybox ] || ln -s busybox "$_r/bin/$_a"
-	done
+	busybox_rootfs "$_r" && mkdir -p "$_r/usr/share/dk-sample" || return 1
 	for _pf in "$@"; do
 		sh "$DK_TOP/t/mkgpkg.sh" "$_r/usr/share/dk-sample/${_pf#*/}-1.gpkg.tar" "$_pf" || return 1
 	done
@@ -125,9 +119,7 @@ echo "emerge (stand-in): wrote /tmp/binpkg/sys-kernel/$pn/$pn-$v-1.gpkg.tar"
 EOS
 	chmod 755 "$_r/usr/bin/emerge"
 	tar -C "$_r" -cf "$SAMPLE/rootfs.tar" . || return 1
-	dockerd_api "$DOCKERD_SOCK" POST '/images/create?fromSrc=-&repo=dk-sample-stage&tag=1' \
-		-H 'Content-Type: application/x-tar' --data-binary @"$SAMPLE/rootfs.tar" >"$SAMPLE/import.out" &&
-		grep -q sha256 "$SAMPLE/import.out" || return 1
+	dockerd_import "$DOCKERD_SOCK" "$SAMPLE/rootfs.tar" dk-sample-stage:1 "$SAMPLE/import.out" || return 1
 	dk-keygen -t ec "$SAMPLE/signing_key.pem" >/dev/null || return 1
 	SAMPLE_CONFIG=$SAMPLE/dk.yaml
 	cat >"$SAMPLE_CONFIG" <<EOC
