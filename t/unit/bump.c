@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bump.h"
+#include "tmpdir.h"
 
 static struct buf out;
 
@@ -203,27 +204,19 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("bump");
-	TCase *tc = tcase_create("bump");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		keywords_stable_to_testing,
+		keywords_kept,
+		keywords_sorted,
+		keywords_untouched,
+		copyright_years,
+		copyright_foundation,
+		copyright_line1_only,
+		dates,
+		sha256sum_date,
+		whole_ebuild,
+		bad_input,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, keywords_stable_to_testing);
-	tcase_add_test(tc, keywords_kept);
-	tcase_add_test(tc, keywords_sorted);
-	tcase_add_test(tc, keywords_untouched);
-	tcase_add_test(tc, copyright_years);
-	tcase_add_test(tc, copyright_foundation);
-	tcase_add_test(tc, copyright_line1_only);
-	tcase_add_test(tc, dates);
-	tcase_add_test(tc, sha256sum_date);
-	tcase_add_test(tc, whole_ebuild);
-	tcase_add_test(tc, bad_input);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite_with("bump", tests, sizeof tests / sizeof *tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pkgdir.h"
+#include "tmpdir.h"
 
 static char top[] = "/tmp/dk-unit.XXXXXX";
 static char dir[300];
@@ -116,19 +117,11 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("pkgdir");
-	TCase *tc = tcase_create("pkgdir");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		lists_by_version,
+		picks_by_pms,
+		dot_and_errors,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, lists_by_version);
-	tcase_add_test(tc, picks_by_pms);
-	tcase_add_test(tc, dot_and_errors);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return run_suite_with("pkgdir", tests, sizeof tests / sizeof *tests, setup, teardown);
 }

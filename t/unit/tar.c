@@ -11,8 +11,8 @@
 #include "buf.h"
 #include "lines.h"
 #include "tar.h"
+#include "tmpdir.h"
 
-static char tmpdir[] = "/tmp/dk-unit-tar.XXXXXX";
 static char path[512];
 
 static const char *
@@ -29,19 +29,6 @@ sh(const char *fmt, const char *arg)
 
 	snprintf(cmd, sizeof cmd, fmt, arg, arg, arg, arg);
 	ck_assert_msg(system(cmd) == 0, "%s", cmd);
-}
-
-static void
-setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void
-teardown(void)
-{
-	sh("rm -rf %s", tmpdir);
-	strcpy(tmpdir, "/tmp/dk-unit-tar.XXXXXX");
 }
 
 /* Collects "type name size linkname" lines and the data of every member. */
@@ -271,22 +258,13 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("tar");
-	TCase *tc = tcase_create("tar");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+		reads_gnu_and_pax,
+		writes_what_gnu_tar_reads,
+		byte_by_byte,
+		truncated_and_corrupt,
+		safe_extract,
+	};
 
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, reads_gnu_and_pax);
-	tcase_add_test(tc, writes_what_gnu_tar_reads);
-	tcase_add_test(tc, byte_by_byte);
-	tcase_add_test(tc, truncated_and_corrupt);
-	tcase_add_test(tc, safe_extract);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite("tar", tests, sizeof tests / sizeof *tests);
 }

@@ -1,4 +1,5 @@
-/* Unit tests: a fresh temporary directory per test (Check fixture).
+/* Unit tests: the suite runner, and a fresh temporary directory per test
+ * (Check fixture).
  * GPL-2.0-only. */
 #ifndef DK_T_TMPDIR_H
 #define DK_T_TMPDIR_H
@@ -10,14 +11,14 @@
 
 static char tmpdir[] = "/tmp/dk-unit.XXXXXX";
 
-static void
-setup(void)
+static void __attribute__((unused))
+tmpdir_setup(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
-static void
-teardown(void)
+static void __attribute__((unused))
+tmpdir_teardown(void)
 {
 	char cmd[256];
 
@@ -26,9 +27,11 @@ teardown(void)
 	strcpy(tmpdir, "/tmp/dk-unit.XXXXXX");
 }
 
-/* Runs the tests of one suite with the fixture; returns main's status. */
-static int
-run_suite(const char *name, const TTest *const tests[], size_t n)
+/* Runs the tests of one suite, each between setup and teardown; returns
+ * main's status. */
+static int __attribute__((unused))
+run_suite_with(const char *name, const TTest *const tests[], size_t n,
+	void (*setup)(void), void (*teardown)(void))
 {
 	Suite *s = suite_create(name);
 	TCase *tc = tcase_create(name);
@@ -45,6 +48,13 @@ run_suite(const char *name, const TTest *const tests[], size_t n)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* Runs the tests of one suite, each in a fresh tmpdir. */
+static int __attribute__((unused))
+run_suite(const char *name, const TTest *const tests[], size_t n)
+{
+	return run_suite_with(name, tests, n, tmpdir_setup, tmpdir_teardown);
 }
 
 #endif
