@@ -67,25 +67,11 @@ get(struct ebuild *eb, char **names, int n, int evaluate, const char *pf, const 
 				continue;
 			}
 		} else {
-			const struct ebuild_var *var = ebuild_find(eb, names[k]);
+			const struct ebuild_var *var = ebuild_global(eb, names[k], &e);
 			char *raw;
 
 			if (!var) {
-				for (size_t j = 0; j < eb->nvars && !var; j++)
-					if (!eb->vars[j].in_func && !strcmp(eb->vars[j].name, names[k]))
-						var = &eb->vars[j];
-			}
-			if (!var) {
-				size_t j;
-
-				for (j = 0; j < eb->nvars; j++)
-					if (!strcmp(eb->vars[j].name, names[k]))
-						break;
-				if (j < eb->nvars)
-					dk_warn("%s:%ld: %s is only set inside a function, not at global scope",
-						eb->path, eb->vars[j].line, names[k]);
-				else
-					dk_warn("%s: %s is not assigned at global scope", eb->path, names[k]);
+				dk_perr(&e);
 				status = DK_FAIL;
 				continue;
 			}

@@ -1272,24 +1272,30 @@ ebuild_raw(const struct ebuild *eb, const struct ebuild_var *v)
 	return strndup(eb->text + v->val_start, v->val_end - v->val_start);
 }
 
-/* The assignment "NAME=VALUE" acts on: the last global plain one, else
- * the last global += (SRC_URI+= is how new ebuilds start). */
-static const struct ebuild_var *
-target_of(const struct ebuild *eb, const char *name, size_t *index)
+const struct ebuild_var *
+ebuild_global(const struct ebuild *eb, const char *name, struct dk_err *e)
 {
 	const struct ebuild_var *v = NULL;
+	size_t k;
 
-	for (size_t k = 0; k < eb->nvars; k++) {
+	for (k = 0; k < eb->nvars; k++) {
 		const struct ebuild_var *w = &eb->vars[k];
 
 		if (w->in_func || strcmp(w->name, name))
 			continue;
-		if (!w->append || !v || v->append) {
+		if (!w->append || !v || v->append)
 			v = w;
-			*index = k;
-		}
 	}
-	return v;
+	if (v)
+		return v;
+	for (k = 0; k < eb->nvars; k++)
+		if (!strcmp(eb->vars[k].name, name)) {
+			dk_errf(e, eb->path, eb->vars[k].line,
+				"%s is only set inside a function, not at global scope", name);
+			return NULL;
+		}
+	dk_errf(e, eb->path, 0, "%s is not assigned at global scope", name);
+	return NULL;
 }
 
 /* The value as it must be written inside quote style q, or NULL with e
@@ -1359,20 +1365,11 @@ ebuild_set(const struct ebuild *eb, char *const settings[], size_t n, struct buf
 			}
 		if (!(name = strndup(settings[k], nl)))
 			goto nomem;
-		v = target_of(eb, name, &t[k].index);
-		if (!v) {
-			for (j = 0; j < eb->nvars; j++)
-				if (!strcmp(eb->vars[j].name, name))
-					break;
-			if (j < eb->nvars)
-				dk_errf(e, eb->path, eb->vars[j].line,
-					"%s is only set inside a function, not at global scope", name);
-			else
-				dk_errf(e, eb->path, 0, "%s is not assigned at global scope", name);
-			free(name);
-			goto done;
-		}
+		v = ebuild_global(eb, name, e);
 		free(name);
+		if (!v)
+			goto done;
+		t[k].index = (size_t)(v - eb->vars);
 		for (j = 0; j < k; j++)
 			if (t[j].index == t[k].index) {
 				dk_errf(e, NULL, 0, "%s is set twice", v->name);

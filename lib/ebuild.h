@@ -61,6 +61,10 @@ void ebuild_free(struct ebuild *eb);
 
 /* The last global assignment (not += ) of name, or NULL. */
 const struct ebuild_var *ebuild_find(const struct ebuild *eb, const char *name);
+/* The global assignment that "NAME=VALUE" edits and -g reads: the last
+ * plain one, else the last +=. NULL with e set when name is only set in
+ * functions or not at all. */
+const struct ebuild_var *ebuild_global(const struct ebuild *eb, const char *name, struct dk_err *e);
 /* The raw value bytes of v (as written, without the enclosing quotes). */
 char *ebuild_raw(const struct ebuild *eb, const struct ebuild_var *v);
 

@@ -1351,18 +1351,10 @@ eval(const struct ebuild *eb, const struct ebuild_env *env, const char *name,
 	struct ev ev = { eb, env, use_start ? name : NULL, start, e, 0 };
 	struct buf v = { 0 };
 	int set = 0, r;
-	int global = 0;
 
-	for (size_t k = 0; k < eb->nvars; k++)
-		if (!strcmp(eb->vars[k].name, name) && !eb->vars[k].in_func)
-			global = 1;
-	if (!global && !(use_start && start) && !ebuild_env_get(env, name)) {
-		for (size_t k = 0; k < eb->nvars; k++)
-			if (!strcmp(eb->vars[k].name, name))
-				return dk_errf(e, eb->path, eb->vars[k].line,
-					"%s is only set inside a function, not at global scope", name);
-		return dk_errf(e, eb->path, 0, "%s is not assigned at global scope", name);
-	}
+	/* a name the file never sets globally must come from outside */
+	if (!(use_start && start) && !ebuild_env_get(env, name) && !ebuild_global(eb, name, e))
+		return -1;
 	r = var_value(&ev, name, eb->len + 1, &v, &set, 1);
 	if (r == 0 && !set)
 		r = dk_errf(e, eb->path, 0, "%s is not set", name);
