@@ -636,9 +636,11 @@ word_is(const struct lexer *lx, size_t ws, size_t we, const char *kw)
 	return we - ws == n && !memcmp(lx->s + ws, kw, n);
 }
 
-/* An eclass include guard "if [[ -z ${_X_ECLASS} ]]" (or "! ${…}") wraps
- * the whole eclass and is always true on first inherit. Only the condition
- * itself, up to ";" or the end of the line, is looked at. */
+/* An eclass include guard "if [[ -z ${_X_ECLASS} ]]" (or "! ${…}"; the
+ * variable is any underscore-prefixed upper-case name, as
+ * _DIST_KERNEL_UTILS) wraps the whole eclass and is always true on first
+ * inherit. Only the condition itself, up to ";" or the end of the line, is
+ * looked at. */
 static int
 is_guard(const struct lexer *lx, size_t from)
 {
@@ -665,9 +667,9 @@ is_guard(const struct lexer *lx, size_t from)
 		p++;
 	if (end - p < 3 || strncmp(p, "${_", 3))
 		return 0;
-	for (p += 3, n = 0; p < end && (isalnum((unsigned char)*p) || *p == '_'); p++, n++)
+	for (p += 3, n = 0; p < end && (isupper((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_'); p++, n++)
 		;
-	if (n < 7 || strncmp(p - 7, "_ECLASS", 7) || p >= end || *p != '}')
+	if (n == 0 || p >= end || *p != '}')
 		return 0;
 	for (p++; p < end && (*p == '"' || *p == ' ' || *p == '\t'); p++)
 		;

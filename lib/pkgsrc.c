@@ -137,54 +137,6 @@ starts_word(const char *s, const char *w)
 	return !strncmp(s, w, n) && (s[n] == ' ' || s[n] == '\t' || s[n] == '\n' || s[n] == ';' || s[n] == '\0');
 }
 
-/* An eclass's include guard: "if [[ ! ${_NAME...} ]]; then" at column 0
- * up to the last "fi" at column 0. Inside it, assignments at column 0
- * outside any other column-0 if/case run on every (first) inherit: they
- * are only "conditional" to the lexer. Returns a copy of the vars with
- * those unflagged, or NULL (no guard, or out of memory: then the flags
- * stand and the evaluator reports them). */
-static struct ebuild_var *
-unguard(const struct ebuild *eb)
-{
-	size_t pos = 0, gstart = (size_t)-1, gend = (size_t)-1, k;
-	struct ebuild_var *v;
-
-	while (pos < eb->len) {
-		const char *s = eb->text + pos;
-
-		if (gstart == (size_t)-1 && !strncmp(s, "if [[ ! ${_", 11))
-			gstart = next_line(eb, pos);
-		else if (gstart != (size_t)-1 && starts_word(s, "fi"))
-			gend = pos;
-		pos = next_line(eb, pos);
-	}
-	if (gstart == (size_t)-1 || gend == (size_t)-1)
-		return NULL;
-	if (!(v = malloc((eb->nvars ? eb->nvars : 1) * sizeof *v)))
-		return NULL;
-	memcpy(v, eb->vars, eb->nvars * sizeof *v);
-	for (k = 0; k < eb->nvars; k++) {
-		int depth = 0;
-
-		if (!v[k].cond || v[k].in_func || v[k].start < gstart || v[k].start >= gend)
-			continue;
-		if (v[k].start > 0 && eb->text[v[k].start - 1] != '\n')
-			continue;
-		for (pos = gstart; pos < v[k].start; pos = next_line(eb, pos)) {
-			const char *s = eb->text + pos;
-
-			if (starts_word(s, "if") || starts_word(s, "case") || starts_word(s, "while")
-			    || starts_word(s, "for") || starts_word(s, "until"))
-				depth++;
-			else if (starts_word(s, "fi") || starts_word(s, "esac") || starts_word(s, "done"))
-				depth--;
-		}
-		if (depth == 0)
-			v[k].cond = 0;
-	}
-	return v;
-}
-
 /* 0 when the eclass's global "case ${EAPI} in" would die for eapi,
  * 1 otherwise (no such case, or a branch that does not die). */
 static int
@@ -269,7 +221,6 @@ static int
 walk_one(struct walk *w, const struct ebuild *from, const char *name, long line)
 {
 	struct ebuild ec = { 0 };
-	struct ebuild_var *vars;
 	struct buf out = { 0 };
 	char *path = NULL, **sub = NULL, **seen;
 	size_t i;
@@ -318,16 +269,7 @@ walk_one(struct walk *w, const struct ebuild *from, const char *name, long line)
 		rc = 0;
 		goto out;
 	}
-	vars = unguard(&ec);
-	if (vars) {
-		struct ebuild copy = ec;
-
-		copy.vars = vars;
-		rc = ebuild_eval_with(&copy, w->env, "SRC_URI", w->set ? buf_str(&w->value) : NULL, &out, w->e);
-		free(vars);
-	} else {
-		rc = ebuild_eval_with(&ec, w->env, "SRC_URI", w->set ? buf_str(&w->value) : NULL, &out, w->e);
-	}
+	rc = ebuild_eval_with(&ec, w->env, "SRC_URI", w->set ? buf_str(&w->value) : NULL, &out, w->e);
 	if (rc == 0) {
 		buf_reset(&w->value);
 		buf_add(&w->value, buf_str(&out), out.len);

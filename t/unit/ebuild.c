@@ -266,6 +266,11 @@ START_TEST(lex_eclass_guard)
 	parse(&eb, "if [[ -z ${_FOO_ECLASS} ]]; then\n_FOO_ECLASS=1\nSRC_URI=\"x\"\nfi\n");
 	ck_assert_int_eq(var(&eb, "SRC_URI")->cond, 0);
 	ebuild_free(&eb);
+	/* dist-kernel-utils.eclass names its guard without _ECLASS */
+	parse(&eb, "if [[ ! ${_DIST_KERNEL_UTILS} ]]; then\nA=1\nfi\nif [[ ! ${lower} ]]; then\nB=1\nfi\n");
+	ck_assert_int_eq(var(&eb, "A")->cond, 0);
+	ck_assert_int_eq(var(&eb, "B")->cond, 1);
+	ebuild_free(&eb);
 }
 END_TEST
 
