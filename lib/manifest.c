@@ -18,6 +18,80 @@ entry_free(struct manifest_entry *me)
 	free(me->line);
 }
 
+static size_t
+key_hash(const char *type, const char *name)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+	for (; *type; type++)
+		h = (h ^ (unsigned char)*type) * 1099511628211ULL;
+	h = (h ^ ' ') * 1099511628211ULL;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of idx holding type and name, or the empty slot where it goes. */
+static size_t *
+idx_slot(const struct manifest *m, const char *type, const char *name)
+{
+	size_t mask = m->idxcap - 1, i = key_hash(type, name) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		const struct manifest_entry *me;
+
+		if (!m->idx[i])
+			return &m->idx[i];
+		me = &m->v[m->idx[i] - 1];
+		if (!strcmp(me->type, type) && !strcmp(me->name, name))
+			return &m->idx[i];
+	}
+}
+
+/* Rebuilds the index for m->n entries, kept at most half full. */
+static int
+idx_rebuild(struct manifest *m)
+{
+	size_t cap = 64, i;
+
+	while (cap < 2 * m->n + 2)
+		cap *= 2;
+	if (cap != m->idxcap) {
+		size_t *idx = calloc(cap, sizeof *idx);
+
+		if (!idx)
+			return -1;
+		free(m->idx);
+		m->idx = idx;
+		m->idxcap = cap;
+	} else {
+		memset(m->idx, 0, cap * sizeof *m->idx);
+	}
+	for (i = 0; i < m->n; i++) {
+		size_t *slot = idx_slot(m, m->v[i].type, m->v[i].name);
+
+		if (!*slot)
+			*slot = i + 1;	/* the first of a duplicate pair wins */
+	}
+	m->idx_stale = 0;
+	return 0;
+}
+
+/* Adds entry n-1 (type and name set) to the index. */
+static int
+idx_insert(struct manifest *m)
+{
+	size_t *slot;
+
+	if (m->idx_stale || 2 * m->n + 2 > m->idxcap)
+		return idx_rebuild(m);
+	slot = idx_slot(m, m->v[m->n - 1].type, m->v[m->n - 1].name);
+	if (!*slot)
+		*slot = m->n;
+	return 0;
+}
+
+/* Appends a zeroed entry; its type and name must be set, then idx_insert. */
 static struct manifest_entry *
 manifest_add(struct manifest *m)
 {
@@ -64,7 +138,7 @@ parse_line(struct manifest_entry *me, char *line, const char *name, long lineno,
 		return dk_errf(e, name, lineno, "malformed entry: want TYPE NAME SIZE (HASH VALUE)...");
 	errno = 0;
 	me->size = strtoull(w[2], &end, 10);
-	if (errno || *end || w[2][0] == '-')
+	if (errno || *end || w[2][0] < '0' || w[2][0] > '9')
 		return dk_errf(e, name, lineno, "bad size '%s'", w[2]);
 	if (!(me->type = strdup(w[0])) || !(me->name = strdup(w[1])))
 		return dk_syserrf(e, name, lineno, "cannot read");
@@ -84,6 +158,50 @@ parse_line(struct manifest_entry *me, char *line, const char *name, long lineno,
 	return 0;
 }
 
+/* 1 when the n bytes at s are all blanks. */
+static int
+all_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return 1;
+}
+
+/* Parses the line of n bytes at s into a new entry of m. */
+static int
+add_line(struct manifest *m, const char *s, size_t n, const char *name, long lineno, struct dk_err *e)
+{
+	struct manifest_entry me = { 0 }, *slot;
+	char *copy;
+
+	if (!(copy = strndup(s, n)) || !(me.line = strndup(s, n))) {
+		free(copy);
+		return dk_syserrf(e, name, lineno, "cannot read");
+	}
+	if (parse_line(&me, copy, name, lineno, e) < 0) {
+		free(copy);
+		entry_free(&me);
+		return -1;
+	}
+	free(copy);
+	if (manifest_find(m, me.type, me.name)) {
+		dk_errf(e, name, lineno, "%s %s listed twice", me.type, me.name);
+		entry_free(&me);
+		return -1;
+	}
+	if (!(slot = manifest_add(m))) {
+		entry_free(&me);
+		return dk_syserrf(e, name, lineno, "cannot read");
+	}
+	*slot = me;
+	if (idx_insert(m) < 0)
+		return dk_syserrf(e, name, lineno, "cannot read");
+	return 0;
+}
+
 int
 manifest_parse(struct manifest *m, const char *name, const char *text, size_t len, struct dk_err *e)
 {
@@ -93,29 +211,17 @@ manifest_parse(struct manifest *m, const char *name, const char *text, size_t le
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		struct manifest_entry *me;
-		char *copy;
 
 		lineno++;
-		if (memchr(text + pos, '\0', n))
+		if (memchr(text + pos, '\0', n)) {
+			manifest_free(m);
 			return dk_errf(e, name, lineno, "NUL byte in Manifest");
-		if (n == 0 || strspn(text + pos, " \t") == n) {
-			pos += n + 1;
-			continue;
 		}
-		if (!(copy = strndup(text + pos, n)) || !(me = manifest_add(m))) {
-			free(copy);
-			return dk_syserrf(e, name, lineno, "cannot read");
-		}
-		if (!(me->line = strndup(text + pos, n)) || parse_line(me, copy, name, lineno, e) < 0) {
-			if (!me->line)
-				dk_syserrf(e, name, lineno, "cannot read");
-			free(copy);
+		if (!all_blank(text + pos, n) && add_line(m, text + pos, n, name, lineno, e) < 0) {
+			/* nothing half-read is left for a caller to look into */
+			manifest_free(m);
 			return -1;
 		}
-		free(copy);
-		if (manifest_find(m, me->type, me->name) != me)
-			return dk_errf(e, name, lineno, "%s %s listed twice", me->type, me->name);
 		pos += n + 1;
 	}
 	return 0;
@@ -141,12 +247,19 @@ manifest_load(struct manifest *m, const char *path, int missing_ok, struct dk_er
 struct manifest_entry *
 manifest_find(const struct manifest *m, const char *type, const char *name)
 {
-	size_t i;
+	struct manifest *w = (struct manifest *)m;	/* the index is a cache */
+	size_t *slot, i;
 
-	for (i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].type, type) && !strcmp(m->v[i].name, name))
-			return &m->v[i];
-	return NULL;
+	if (!m->n)
+		return NULL;
+	if ((m->idx_stale || !m->idx) && idx_rebuild(w) < 0) {
+		for (i = 0; i < m->n; i++)
+			if (!strcmp(m->v[i].type, type) && !strcmp(m->v[i].name, name))
+				return &m->v[i];
+		return NULL;
+	}
+	slot = idx_slot(m, type, name);
+	return *slot ? &m->v[*slot - 1] : NULL;
 }
 
 int
@@ -178,15 +291,25 @@ manifest_set_dist(struct manifest *m, const char *name, const struct hash_result
 		me->used = 1;
 		return 0;
 	}
-	if (me)
-		entry_free(me);
-	else if (!(me = manifest_add(m)))
-		return dk_syserrf(e, NULL, 0, "cannot add %s", name);
-	memset(me, 0, sizeof *me);
+	if (me) {
+		/* same type and name: its index slot stays right */
+		free(me->blake2b);
+		free(me->sha512);
+		free(me->line);
+		me->blake2b = me->sha512 = me->line = NULL;
+	} else {
+		if (!(me = manifest_add(m)))
+			return dk_syserrf(e, NULL, 0, "cannot add %s", name);
+		if (!(me->type = strdup("DIST")) || !(me->name = strdup(name)) || idx_insert(m) < 0) {
+			entry_free(me);
+			m->n--;
+			m->idx_stale = 1;
+			return dk_syserrf(e, NULL, 0, "cannot add %s", name);
+		}
+	}
 	me->used = 1;
 	me->size = r->size;
-	if (!(me->type = strdup("DIST")) || !(me->name = strdup(name))
-	    || !(me->blake2b = strdup(r->blake2b)) || !(me->sha512 = strdup(r->sha512)))
+	if (!me->type || !me->name || !(me->blake2b = strdup(r->blake2b)) || !(me->sha512 = strdup(r->sha512)))
 		return dk_syserrf(e, NULL, 0, "cannot add %s", name);
 	return 0;
 }
@@ -204,6 +327,7 @@ manifest_prune_dist(struct manifest *m)
 		m->v[j++] = m->v[i];
 	}
 	m->n = j;
+	m->idx_stale = 1;
 }
 
 static int
@@ -227,6 +351,7 @@ manifest_format(struct manifest *m, struct buf *out)
 	size_t i;
 
 	qsort(m->v, m->n, sizeof m->v[0], entry_cmp);
+	m->idx_stale = 1;
 	for (i = 0; i < m->n; i++) {
 		const struct manifest_entry *me = &m->v[i];
 		int rc;
@@ -250,5 +375,6 @@ manifest_free(struct manifest *m)
 	for (i = 0; i < m->n; i++)
 		entry_free(&m->v[i]);
 	free(m->v);
+	free(m->idx);
 	memset(m, 0, sizeof *m);
 }

@@ -22,10 +22,14 @@ struct manifest_entry {
 struct manifest {
 	struct manifest_entry *v;
 	size_t n, cap;
+	size_t *idx;		/* private: hash index of v by type and name, */
+	size_t idxcap;		/* so lookups stay O(1) on 300k-line files; */
+	int idx_stale;		/* rebuilt after v is reordered */
 };
 
-/* Parses text (a Manifest named name) into m, which must be empty.
- * Returns 0 or -1 with e set to "name:line: message". */
+/* Parses text (len bytes, any content: no NUL needed at text[len]) as a
+ * Manifest named name into m, which must be empty. In linear time.
+ * Returns 0, or -1 with e set to "name:line: message" and m left empty. */
 int manifest_parse(struct manifest *m, const char *name, const char *text, size_t len, struct dk_err *e);
 /* Reads path into m; a missing file gives an empty m when missing_ok.
  * Returns 0 or -1 with e set. */

@@ -132,6 +132,90 @@ START_TEST(manifest_errors)
 }
 END_TEST
 
+/* A failed parse leaves nothing half-read (issue 14, 1): the crash was a
+ * caller looking up an entry with no type after a bad line. */
+START_TEST(manifest_failure_leaves_empty)
+{
+	static const char *const bad[] = {
+		"DIST a.tar\n", "DIST a 12x\n", "DIST a -1\n", "DIST a +1\n",
+		"DIST a 99999999999999999999999\n", "DIST a 1 B 1 C\n",
+	};
+	struct manifest m = { 0 };
+	struct dk_err e;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char text[256];
+		int n = snprintf(text, sizeof text, "DIST ok 1\nEBUILD e 2\n%s", bad[i]);
+
+		ck_assert_int_eq(manifest_parse(&m, "M", text, (size_t)n, &e), -1);
+		ck_assert_uint_eq(m.n, 0);
+		ck_assert_ptr_null(m.v);
+		ck_assert_ptr_null(manifest_find(&m, "DIST", "ok"));
+		manifest_free(&m);
+	}
+}
+END_TEST
+
+/* The text need not end in a NUL: nothing past len is read (ASan). */
+START_TEST(manifest_unterminated)
+{
+	struct manifest m = { 0 };
+	struct dk_err e;
+	char *one = malloc(1), *line = malloc(9);
+
+	one[0] = '\t';
+	ck_assert_int_eq(manifest_parse(&m, "M", one, 1, &e), 0);
+	ck_assert_uint_eq(m.n, 0);
+	memcpy(line, "DIST a 1", 8);
+	ck_assert_int_eq(manifest_parse(&m, "M", line, 8, &e), 0);
+	ck_assert_uint_eq(m.n, 1);
+	ck_assert_str_eq(m.v[0].name, "a");
+	manifest_free(&m);
+	free(one);
+	free(line);
+}
+END_TEST
+
+/* Lookups through the index stay right across growth, sorting, pruning
+ * and new entries. */
+START_TEST(manifest_index)
+{
+	struct manifest m = { 0 };
+	struct hash_result r = { .size = 7 };
+	struct buf text = { 0 };
+	struct dk_err e;
+	char name[32];
+	int i;
+
+	for (i = 0; i < 5000; i++)
+		ck_assert_int_eq(buf_printf(&text, "DIST f%d %d\n", 4999 - i, i), 0);
+	ck_assert_int_eq(manifest_parse(&m, "M", text.s, text.len, &e), 0);
+	ck_assert_uint_eq(m.n, 5000);
+	for (i = 0; i < 5000; i += 7) {
+		snprintf(name, sizeof name, "f%d", i);
+		ck_assert_ptr_nonnull(manifest_find(&m, "DIST", name));
+		ck_assert_uint_eq(manifest_find(&m, "DIST", name)->size, (uint64_t)(4999 - i));
+	}
+	ck_assert_ptr_null(manifest_find(&m, "EBUILD", "f1"));
+	memset(r.blake2b, 'a', 128);
+	memset(r.sha512, 'b', 128);
+	ck_assert_int_eq(manifest_set_dist(&m, "new", &r, &e), 0);
+	ck_assert_int_eq(manifest_set_dist(&m, "f3", &r, &e), 0);
+	ck_assert_uint_eq(m.n, 5001);
+	ck_assert_uint_eq(manifest_find(&m, "DIST", "new")->size, 7);
+	buf_reset(&text);
+	ck_assert_int_eq(manifest_format(&m, &text), 0);
+	ck_assert_uint_eq(manifest_find(&m, "DIST", "f10")->size, 4989);
+	manifest_prune_dist(&m);
+	ck_assert_uint_eq(m.n, 2);
+	ck_assert_ptr_nonnull(manifest_find(&m, "DIST", "f3"));
+	ck_assert_ptr_null(manifest_find(&m, "DIST", "f4"));
+	manifest_free(&m);
+	buf_free(&text);
+}
+END_TEST
+
 START_TEST(srcuri_branches)
 {
 	struct srcuri_mirrors mir = { 0 };
@@ -256,6 +340,9 @@ main(void)
 		hash_file_matches_incremental,
 		manifest_roundtrip_sort,
 		manifest_errors,
+		manifest_failure_leaves_empty,
+		manifest_unterminated,
+		manifest_index,
 		srcuri_branches,
 		sha256sums_lookup_names,
 		fetch_file_urls,
