@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
@@ -180,6 +181,10 @@ path_ok(const struct diff *d, const char *path, long line, struct dk_err *e)
 
 		if (n == 2 && p[0] == '.' && p[1] == '.')
 			return dk_errf(e, d->name, line, "path %s leaves the tree (\"..\")", path);
+		/* git's own files: any case, as git itself refuses on a
+		 * case-insensitive file system */
+		if (n == 4 && !strncasecmp(p, ".git", 4))
+			return dk_errf(e, d->name, line, "path %s is inside .git", path);
 		p += n;
 		if (*p)
 			p++;
@@ -384,6 +389,48 @@ read_hunk(struct diff *d, struct diff_file *f, const struct rawline *lines, size
 	return 0;
 }
 
+/* A git mode after a header keyword (at s, n bytes): only regular files
+ * may be exported; GNU patch in the image would make a link or submodule
+ * just as the diff says. */
+static int
+mode_ok(const struct diff *d, const char *s, size_t n, long line, struct dk_err *e)
+{
+	const char *what;
+
+	if (n == 6 && (!memcmp(s, "100644", 6) || !memcmp(s, "100755", 6)))
+		return 0;
+	what = n == 6 && !memcmp(s, "120000", 6) ? " (a symbolic link)"
+		: n == 6 && !memcmp(s, "160000", 6) ? " (a submodule)"
+		: n == 6 && !memcmp(s, "040000", 6) ? " (a directory)" : "";
+	return dk_errf(e, d->name, line, "mode %.*s%s: only regular files (100644, 100755) can be exported",
+		n > 16 ? 16 : (int)n, s, what);
+}
+
+/* The mode a git extended header line gives, checked; lines without one
+ * pass. */
+static int
+header_mode(const struct diff *d, const struct rawline *l, long line, struct dk_err *e)
+{
+	static const char *const keys[] = {
+		"new file mode ", "deleted file mode ", "old mode ", "new mode ",
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		k = strlen(keys[i]);
+		if (starts(l, keys[i]))
+			return mode_ok(d, l->s + k, l->len - k, line, e);
+	}
+	/* "index abc..def 160000": a changed submodule has no other mode line */
+	if (starts(l, "index ")) {
+		const char *sp = memchr(l->s + 6, ' ', l->len - 6);
+
+		if (sp)
+			return mode_ok(d, sp + 1, l->len - (size_t)(sp + 1 - l->s), line, e);
+	}
+	return 0;
+}
+
 static int
 binary(const struct rawline *l)
 {
@@ -406,6 +453,8 @@ read_file_diff(struct diff *d, const struct rawline *lines, size_t n, size_t *i,
 			const struct rawline *l = &lines[*i];
 			char **to = NULL;
 
+			if (header_mode(d, l, (long)*i + 1, e) < 0)
+				goto out;
 			if (starts(l, "deleted file mode "))
 				h.deleted = 1;
 			else if (starts(l, "new file mode "))
@@ -505,6 +554,17 @@ diff_parse(struct diff *d, const char *name, const char *text, size_t len, struc
 		lines[n].len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		lines[n].nl = nl != NULL;
 		p = nl ? nl + 1 : end;
+		if (memchr(lines[n].s, '\0', lines[n].len)) {
+			dk_errf(e, name, (long)n + 1, "NUL byte: only text diffs can be exported");
+			goto out;
+		}
+		/* neither line can be a hunk's body line, so a CR there is
+		 * the whole diff converted to CRLF */
+		if ((starts(&lines[n], "diff --git ") || starts(&lines[n], "@@ "))
+		    && lines[n].len && lines[n].s[lines[n].len - 1] == '\r') {
+			dk_errf(e, name, (long)n + 1, "CRLF line ending: the diff was converted to DOS line ends");
+			goto out;
+		}
 	}
 	while (i < n) {
 		const struct rawline *l = &lines[i];
@@ -530,7 +590,12 @@ diff_parse(struct diff *d, const char *name, const char *text, size_t len, struc
 		}
 	}
 	if (!d->nfiles) {
-		dk_errf(e, name, 0, "empty diff: no changes");
+		for (i = 0; i < len && strchr(" \t\r\n", text[i]); i++)
+			;
+		if (i == len)
+			dk_errf(e, name, 0, "empty diff: no changes");
+		else
+			dk_errf(e, name, 0, "not a diff: no file header (diff --git, or --- and +++)");
 		goto out;
 	}
 	r = 0;
@@ -612,6 +677,37 @@ struct span {
 	size_t len;
 };
 
+/* 0 when no component of path under dir is a symbolic link (a missing
+ * one ends the walk: the diff creates it), else -1 with e set: a patch
+ * through it would write outside the tree. */
+static int
+no_links(const char *dir, const char *path, struct dk_err *e)
+{
+	struct buf b = { 0 };
+	struct stat st;
+	const char *p = path;
+	int r = 0;
+
+	while (*p && !r) {
+		p += strcspn(p, "/");
+		buf_reset(&b);
+		if (buf_printf(&b, "%s/%.*s", dir, (int)(p - path), path) < 0) {
+			r = dk_syserrf(e, path, 0, "diff");
+			break;
+		}
+		if (lstat(b.s, &st) < 0)
+			break;
+		if (S_ISLNK(st.st_mode))
+			r = dk_errf(e, NULL, 0, "%s: a symbolic link in the tree: refusing to patch through it", b.s);
+		else if (*p && !S_ISDIR(st.st_mode))
+			r = dk_errf(e, NULL, 0, "%s: not a directory", b.s);
+		if (*p)
+			p++;
+	}
+	buf_free(&b);
+	return r;
+}
+
 static struct vfile *
 vt_get(struct vtree *vt, const char *path, struct dk_err *e)
 {
@@ -636,6 +732,11 @@ vt_get(struct vtree *vt, const char *path, struct dk_err *e)
 		return NULL;
 	}
 	v->exists = 1;
+	if (no_links(vt->dir, path, e) < 0) {
+		free(v->path);
+		buf_free(&full);
+		return NULL;
+	}
 	if (read_file(full.s, &v->text, e) < 0) {
 		if (errno != ENOENT) {
 			free(v->path);
