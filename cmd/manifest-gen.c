@@ -618,12 +618,12 @@ check_signatures(void)
 	}
 	for (i = 0; i < all.n; i++) {
 		const struct srcuri_file *f = &all.v[i];
-		int listed = 0, covered = 0, bad = 0;
+		int listed = 0, covered = 0, bad = 0, failed = 0;
 
 		if (!wants[i].sig || !wants[i].have)
 			continue;
 		for (j = 0; j < all.n && !bad; j++) {
-			if (!good[j])
+			if (!wants[j].asc || !wants[j].have)
 				continue;
 			for (u = 0; u < f->nurls && !bad; u++) {
 				size_t d = url_dirlen(f->urls[u]);
@@ -634,6 +634,11 @@ check_signatures(void)
 					same |= url_dirlen(all.v[j].urls[k]) == d && !strncmp(all.v[j].urls[k], f->urls[u], d);
 				if (!same)
 					continue;
+				/* its own failure is reported: no second guess here */
+				if (!good[j]) {
+					failed = 1;
+					continue;
+				}
 				covered = 1;
 				if (!sha256sums_lookup(buf_str(&texts[j]), f->urls[u] + d, hex))
 					continue;
@@ -653,6 +658,8 @@ check_signatures(void)
 			}
 		}
 		if (bad)
+			continue;
+		if (!covered && failed)
 			continue;
 		if (!covered && !(wants[i].expect && manifest_entry_matches(wants[i].expect, &wants[i].r)))
 			err_add("%s: no sha256sums.asc verified in this run covers it (an old dated one is only"
