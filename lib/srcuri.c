@@ -50,11 +50,17 @@ int
 srcuri_mirrors_load(struct srcuri_mirrors *m, const char *path, struct dk_err *e)
 {
 	struct lines l;
-	FILE *fp = fopen(path, "re");
+	struct buf text = { 0 };
+	FILE *fp;
 	int rc = 0;
 
-	if (!fp)
-		return dk_syserrf(e, path, 0, "cannot open");
+	/* read_file refuses a FIFO or a device without blocking */
+	if (read_file(path, &text, e) < 0)
+		return -1;
+	if (!(fp = fmemopen(text.s ? text.s : (char *)"", text.len, "r"))) {
+		buf_free(&text);
+		return dk_syserrf(e, path, 0, "cannot read");
+	}
 	lines_init(&l, fp, path);
 	while (rc == 0 && lines_next(&l, e) >= 0) {
 		char *w[256], *save = NULL, *tok;
@@ -63,7 +69,8 @@ srcuri_mirrors_load(struct srcuri_mirrors *m, const char *path, struct dk_err *e
 
 		if (hash)
 			*hash = '\0';
-		for (tok = strtok_r(l.line, " \t", &save); tok && n < 256; tok = strtok_r(NULL, " \t", &save))
+		/* a CR is a blank: a file saved with CRLF ends is read the same */
+		for (tok = strtok_r(l.line, " \t\r", &save); tok && n < 256; tok = strtok_r(NULL, " \t\r", &save))
 			w[n++] = tok;
 		if (n == 0)
 			continue;
@@ -76,6 +83,7 @@ srcuri_mirrors_load(struct srcuri_mirrors *m, const char *path, struct dk_err *e
 		rc = -1;
 	lines_free(&l);
 	fclose(fp);
+	buf_free(&text);
 	return rc;
 }
 
@@ -204,6 +212,22 @@ valid_flag(const char *s, size_t n)
 	return 1;
 }
 
+/* PMS's URI schemes (fetch+ and mirror+ lift restrictions in EAPI 8);
+ * file:// and the like would read the building host's files. */
+static int
+scheme_ok(const char *url)
+{
+	static const char *const ok[] = { "http://", "https://", "ftp://", "mirror://" };
+	size_t i;
+
+	if (!strncmp(url, "fetch+", 6) || !strncmp(url, "mirror+", 7))
+		url = strchr(url, '+') + 1;
+	for (i = 0; i < sizeof ok / sizeof *ok; i++)
+		if (!strncmp(url, ok[i], strlen(ok[i])))
+			return 1;
+	return 0;
+}
+
 static const char *
 url_basename(const char *url)
 {
@@ -285,6 +309,12 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 		} else if (strstr(s, "://")) {
 			const char *name = url_basename(s);
 
+			if (!scheme_ok(s)) {
+				dk_errf(e, file, t[i].line, "SRC_URI: '%.*s' is no scheme PMS allows"
+					" (http, https, ftp, mirror)", (int)(strstr(s, "://") - s > 40 ? 40 : strstr(s, "://") - s), s);
+				goto out;
+			}
+
 			if (i + 1 < nt && !strcmp(t[i + 1].s, "->")) {
 				if (i + 2 == nt || strchr(t[i + 2].s, '/') || strpbrk(t[i + 2].s, "()")
 				    || t[i + 2].s[strlen(t[i + 2].s) - 1] == '?') {
@@ -294,7 +324,7 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 				name = t[i + 2].s;
 				i += 2;
 			}
-			if (!*name) {
+			if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
 				dk_errf(e, file, t[i].line, "SRC_URI: no file name in '%s'", s);
 				goto out;
 			}

@@ -250,7 +250,51 @@ START_TEST(srcuri_branches)
 	ck_assert_int_eq(srcuri_parse(&l, "https://h/", &mir, "f", 1, &e), -1);
 	ck_assert_str_eq(e.msg, "f:1: SRC_URI: no file name in 'https://h/'");
 	srcuri_free(&l);
+	/* issue 14, 11: PMS has no file:// (it would read the host's files) */
+	ck_assert_int_eq(srcuri_parse(&l, "https://h/a\n file:///etc/passwd", &mir, "f", 1, &e), -1);
+	ck_assert_str_eq(e.msg, "f:2: SRC_URI: 'file' is no scheme PMS allows (http, https, ftp, mirror)");
+	srcuri_free(&l);
+	ck_assert_int_eq(srcuri_parse(&l, "fetch+file:///x", &mir, "f", 1, &e), -1);
+	srcuri_free(&l);
+	ck_assert_int_eq(srcuri_parse(&l, "https://h/.. https://h/a -> ..", &mir, "f", 1, &e), -1);
+	ck_assert_str_eq(e.msg, "f:1: SRC_URI: no file name in 'https://h/..'");
+	srcuri_free(&l);
+	ck_assert_int_eq(srcuri_parse(&l, "ftp://h/a mirror+https://h/b", &mir, "f", 1, &e), 0);
+	ck_assert_uint_eq(l.n, 2);
+	srcuri_free(&l);
 	srcuri_mirrors_free(&mir);
+}
+END_TEST
+
+/* A thirdpartymirrors file with CRLF line ends reads as with LF ones;
+ * an empty one is empty; a FIFO is refused without blocking. */
+START_TEST(srcuri_mirrors_file)
+{
+	struct srcuri_mirrors m = { 0 };
+	struct dk_err e;
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/tpm", tmpdir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs("gentoo https://a/distfiles https://b/x\r\n\r\n# c\r\nkernel https://k/pub\r\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(srcuri_mirrors_load(&m, path, &e), 0);
+	ck_assert_uint_eq(m.n, 2);
+	ck_assert_str_eq(m.urls[0][1], "https://b/x");
+	ck_assert_str_eq(m.names[1], "kernel");
+	ck_assert_str_eq(m.urls[1][0], "https://k/pub");
+	srcuri_mirrors_free(&m);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fclose(fp);
+	ck_assert_int_eq(srcuri_mirrors_load(&m, path, &e), 0);
+	ck_assert_uint_eq(m.n, 0);
+	srcuri_mirrors_free(&m);
+	snprintf(path, sizeof path, "%s/fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	ck_assert_int_eq(srcuri_mirrors_load(&m, path, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "fifo: not a regular file"));
+	srcuri_mirrors_free(&m);
 }
 END_TEST
 
@@ -344,6 +388,7 @@ main(void)
 		manifest_unterminated,
 		manifest_index,
 		srcuri_branches,
+		srcuri_mirrors_file,
 		sha256sums_lookup_names,
 		fetch_file_urls,
 	};
