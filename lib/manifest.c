@@ -8,14 +8,26 @@
 #include "lines.h"
 #include "manifest.h"
 
+/* Frees p unless it points into me's parse block (freed as a whole). */
+static void
+field_free(const struct manifest_entry *me, char *p)
+{
+	uintptr_t a = (uintptr_t)me->store, x = (uintptr_t)p;
+
+	if (!me->store || x < a || x >= a + me->storelen)
+		free(p);
+}
+
 static void
 entry_free(struct manifest_entry *me)
 {
-	free(me->type);
-	free(me->name);
-	free(me->blake2b);
-	free(me->sha512);
-	free(me->line);
+	field_free(me, me->type);
+	field_free(me, me->name);
+	field_free(me, me->blake2b);
+	field_free(me, me->sha512);
+	field_free(me, me->line);
+	free(me->store);
+	me->store = NULL;
 }
 
 static size_t
@@ -31,20 +43,37 @@ key_hash(const char *type, const char *name)
 	return h;
 }
 
-/* The slot of idx holding type and name, or the empty slot where it goes. */
-static size_t *
-idx_slot(const struct manifest *m, const char *type, const char *name)
+/* The slot of idx holding type and name (hash h), or the empty slot where
+ * it goes. A slot holds the entry's index + 1 (0: empty) and its hash, so
+ * a probe rarely has to look into v. */
+static struct manifest_slot *
+idx_slot(const struct manifest *m, const char *type, const char *name, size_t h)
 {
-	size_t mask = m->idxcap - 1, i = key_hash(type, name) & mask;
+	size_t mask = m->idxcap - 1, i = h & mask;
 
 	for (;; i = (i + 1) & mask) {
 		const struct manifest_entry *me;
 
-		if (!m->idx[i])
+		if (!m->idx[i].pos)
 			return &m->idx[i];
-		me = &m->v[m->idx[i] - 1];
+		if (m->idx[i].hash != h)
+			continue;
+		me = &m->v[m->idx[i].pos - 1];
 		if (!strcmp(me->type, type) && !strcmp(me->name, name))
 			return &m->idx[i];
+	}
+}
+
+/* Puts entry i into the index unless an entry of its key is there. */
+static void
+idx_put(struct manifest *m, size_t i)
+{
+	size_t h = key_hash(m->v[i].type, m->v[i].name);
+	struct manifest_slot *slot = idx_slot(m, m->v[i].type, m->v[i].name, h);
+
+	if (!slot->pos) {
+		slot->pos = i + 1;
+		slot->hash = h;
 	}
 }
 
@@ -57,7 +86,7 @@ idx_rebuild(struct manifest *m)
 	while (cap < 2 * m->n + 2)
 		cap *= 2;
 	if (cap != m->idxcap) {
-		size_t *idx = calloc(cap, sizeof *idx);
+		struct manifest_slot *idx = calloc(cap, sizeof *idx);
 
 		if (!idx)
 			return -1;
@@ -67,12 +96,9 @@ idx_rebuild(struct manifest *m)
 	} else {
 		memset(m->idx, 0, cap * sizeof *m->idx);
 	}
-	for (i = 0; i < m->n; i++) {
-		size_t *slot = idx_slot(m, m->v[i].type, m->v[i].name);
-
-		if (!*slot)
-			*slot = i + 1;	/* the first of a duplicate pair wins */
-	}
+	/* the first of a duplicate pair wins */
+	for (i = 0; i < m->n; i++)
+		idx_put(m, i);
 	m->idx_stale = 0;
 	return 0;
 }
@@ -81,13 +107,9 @@ idx_rebuild(struct manifest *m)
 static int
 idx_insert(struct manifest *m)
 {
-	size_t *slot;
-
 	if (m->idx_stale || 2 * m->n + 2 > m->idxcap)
 		return idx_rebuild(m);
-	slot = idx_slot(m, m->v[m->n - 1].type, m->v[m->n - 1].name);
-	if (!*slot)
-		*slot = m->n;
+	idx_put(m, m->n - 1);
 	return 0;
 }
 
@@ -113,26 +135,31 @@ is_hex(const char *s, size_t n)
 {
 	size_t i;
 
-	if (strlen(s) != n)
-		return 0;
 	for (i = 0; i < n; i++)
-		if (!strchr("0123456789abcdef", s[i]))
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
-	return 1;
+	return s[n] == '\0';
 }
 
-/* Parses one line (NUL-terminated, modified by strtok) into me. */
+/* Parses one line (NUL-terminated, cut into words in place) into me,
+ * whose fields then point into it. */
 static int
 parse_line(struct manifest_entry *me, char *line, const char *name, long lineno, struct dk_err *e)
 {
-	char *save = NULL, *tok, *end;
+	char *p = line, *end;
 	char *w[64];
 	int n = 0, i;
 
-	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (!*p)
+			break;
 		if (n == 64)
 			return dk_errf(e, name, lineno, "too many fields");
-		w[n++] = tok;
+		w[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
 	}
 	if (n < 3 || n % 2 == 0)
 		return dk_errf(e, name, lineno, "malformed entry: want TYPE NAME SIZE (HASH VALUE)...");
@@ -140,8 +167,8 @@ parse_line(struct manifest_entry *me, char *line, const char *name, long lineno,
 	me->size = strtoull(w[2], &end, 10);
 	if (errno || *end || w[2][0] < '0' || w[2][0] > '9')
 		return dk_errf(e, name, lineno, "bad size '%s'", w[2]);
-	if (!(me->type = strdup(w[0])) || !(me->name = strdup(w[1])))
-		return dk_syserrf(e, name, lineno, "cannot read");
+	me->type = w[0];
+	me->name = w[1];
 	for (i = 3; i < n; i += 2) {
 		char **slot = !strcmp(w[i], "BLAKE2B") ? &me->blake2b
 			: !strcmp(w[i], "SHA512") ? &me->sha512 : NULL;
@@ -152,8 +179,7 @@ parse_line(struct manifest_entry *me, char *line, const char *name, long lineno,
 			return dk_errf(e, name, lineno, "bad %s digest of %s", w[i], w[1]);
 		if (*slot)
 			return dk_errf(e, name, lineno, "%s given twice for %s", w[i], w[1]);
-		if (!(*slot = strdup(w[i + 1])))
-			return dk_syserrf(e, name, lineno, "cannot read");
+		*slot = w[i + 1];
 	}
 	return 0;
 }
@@ -175,18 +201,21 @@ static int
 add_line(struct manifest *m, const char *s, size_t n, const char *name, long lineno, struct dk_err *e)
 {
 	struct manifest_entry me = { 0 }, *slot;
-	char *copy;
 
-	if (!(copy = strndup(s, n)) || !(me.line = strndup(s, n))) {
-		free(copy);
+	/* one block: the line as read, then the copy cut into fields */
+	if (!(me.store = malloc(2 * n + 2)))
 		return dk_syserrf(e, name, lineno, "cannot read");
-	}
-	if (parse_line(&me, copy, name, lineno, e) < 0) {
-		free(copy);
+	me.storelen = 2 * n + 2;
+	me.line = me.store;
+	memcpy(me.line, s, n);
+	me.line[n] = '\0';
+	memcpy(me.line + n + 1, s, n);
+	me.line[2 * n + 1] = '\0';
+	if (parse_line(&me, me.line + n + 1, name, lineno, e) < 0) {
+		me.type = me.name = me.blake2b = me.sha512 = NULL;
 		entry_free(&me);
 		return -1;
 	}
-	free(copy);
 	if (manifest_find(m, me.type, me.name)) {
 		dk_errf(e, name, lineno, "%s %s listed twice", me.type, me.name);
 		entry_free(&me);
@@ -248,7 +277,8 @@ struct manifest_entry *
 manifest_find(const struct manifest *m, const char *type, const char *name)
 {
 	struct manifest *w = (struct manifest *)m;	/* the index is a cache */
-	size_t *slot, i;
+	struct manifest_slot *slot;
+	size_t i;
 
 	if (!m->n)
 		return NULL;
@@ -258,8 +288,8 @@ manifest_find(const struct manifest *m, const char *type, const char *name)
 				return &m->v[i];
 		return NULL;
 	}
-	slot = idx_slot(m, type, name);
-	return *slot ? &m->v[*slot - 1] : NULL;
+	slot = idx_slot(m, type, name, key_hash(type, name));
+	return slot->pos ? &m->v[slot->pos - 1] : NULL;
 }
 
 int
@@ -293,9 +323,9 @@ manifest_set_dist(struct manifest *m, const char *name, const struct hash_result
 	}
 	if (me) {
 		/* same type and name: its index slot stays right */
-		free(me->blake2b);
-		free(me->sha512);
-		free(me->line);
+		field_free(me, me->blake2b);
+		field_free(me, me->sha512);
+		field_free(me, me->line);
 		me->blake2b = me->sha512 = me->line = NULL;
 	} else {
 		if (!(me = manifest_add(m)))

@@ -17,12 +17,18 @@ struct manifest_entry {
 	char *blake2b, *sha512;	/* NULL when the line has none */
 	char *line;		/* the line as read (no newline); NULL for a new entry */
 	int used;		/* marked by manifest_mark */
+	char *store;		/* private: the block a parsed entry's fields */
+	size_t storelen;	/* point into, freed as a whole */
+};
+
+struct manifest_slot {
+	size_t pos, hash;
 };
 
 struct manifest {
 	struct manifest_entry *v;
 	size_t n, cap;
-	size_t *idx;		/* private: hash index of v by type and name, */
+	struct manifest_slot *idx;	/* private: hash index of v by type and name, */
 	size_t idxcap;		/* so lookups stay O(1) on 300k-line files; */
 	int idx_stale;		/* rebuilt after v is reordered */
 };
