@@ -11,6 +11,9 @@
 #include "lines.h"
 #include "version.h"
 
+/* s quoted for a message: at most 80 bytes, escaped (dk_quote). */
+#define QUOTE(buf, s) dk_quote((buf), sizeof (buf), (s), strlen(s))
+
 struct rawline {
 	const char *s;
 	size_t len;	/* without the newline */
@@ -171,20 +174,21 @@ static int
 path_ok(const struct diff *d, const char *path, long line, struct dk_err *e)
 {
 	const char *p = path;
+	char q[DK_QUOTE_MAX];
 
 	if (!*path)
 		return dk_errf(e, d->name, line, "empty file name");
 	if (*path == '/')
-		return dk_errf(e, d->name, line, "absolute path %s", path);
+		return dk_errf(e, d->name, line, "absolute path %s", QUOTE(q, path));
 	while (*p) {
 		size_t n = strcspn(p, "/");
 
 		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return dk_errf(e, d->name, line, "path %s leaves the tree (\"..\")", path);
+			return dk_errf(e, d->name, line, "path %s leaves the tree (\"..\")", QUOTE(q, path));
 		/* git's own files: any case, as git itself refuses on a
 		 * case-insensitive file system */
 		if (n == 4 && !strncasecmp(p, ".git", 4))
-			return dk_errf(e, d->name, line, "path %s is inside .git", path);
+			return dk_errf(e, d->name, line, "path %s is inside .git", QUOTE(q, path));
 		p += n;
 		if (*p)
 			p++;
@@ -247,10 +251,12 @@ finish_header(struct diff *d, struct diff_file *f, struct header *h, struct dk_e
 static int
 side(const struct diff *d, const struct rawline *l, long lineno, int *null, char **name, struct dk_err *e)
 {
+	char q[DK_QUOTE_MAX];
+
 	if (l->len == 13 && !memcmp(l->s + 4, "/dev/null", 9))
 		*null = 1;
 	else if (l->len > 4 && l->s[4] == '/')
-		return dk_errf(e, d->name, lineno, "absolute path %.*s", (int)l->len - 4, l->s + 4);
+		return dk_errf(e, d->name, lineno, "absolute path %s", dk_quote(q, sizeof q, l->s + 4, l->len - 4));
 	else if (!(*name = strip1(line_name(l->s + 4, l->len - 4))))
 		return dk_errf(e, d->name, lineno, "bad file name (no %c/ prefix?)", l->s[0] == '-' ? 'a' : 'b');
 	return 0;
@@ -479,8 +485,10 @@ read_file_diff(struct diff *d, const struct rawline *lines, size_t n, size_t *i,
 		}
 	}
 	if (*i < n && binary(&lines[*i])) {
+		char q[DK_QUOTE_MAX];
+
 		dk_errf(e, d->name, (long)*i + 1, "binary file%s%s: only text diffs can be exported",
-			h.hdr_new ? " " : "", h.hdr_new ? h.hdr_new : "");
+			h.hdr_new ? " " : "", h.hdr_new ? QUOTE(q, h.hdr_new) : "");
 		goto out;
 	}
 	if (*i + 1 < n && starts(&lines[*i], "--- ") && starts(&lines[*i + 1], "+++ ")) {
@@ -649,8 +657,10 @@ diff_check_limits(const struct diff *d, char *const prefixes[], size_t n, struct
 		const char *bad = f->old_path && !under(f->old_path, prefixes, n) ? f->old_path :
 			f->new_path && !under(f->new_path, prefixes, n) ? f->new_path : NULL;
 
+		char q[DK_QUOTE_MAX];
+
 		if (bad)
-			return dk_errf(e, d->name, f->line, "%s is outside %s%s", bad,
+			return dk_errf(e, d->name, f->line, "%s is outside %s%s", QUOTE(q, bad),
 				prefixes[0], n > 1 ? " and the other -p packages" : "");
 	}
 	return 0;
@@ -856,8 +866,10 @@ apply_hunks(const struct diff *d, const struct diff_file *f, const char *tree,
 			}
 		}
 		if (pos < 0) {
+			char q[DK_QUOTE_MAX];
+
 			dk_errf(e, d->name, h->line, "%s/%s:%ld: hunk %zu does not apply",
-				tree, f->old_path, h->old_start, j + 1);
+				tree, QUOTE(q, f->old_path), h->old_start, j + 1);
 			goto out;
 		}
 		offset = pos - (h->old_count ? h->old_start - 1 : h->old_start);
@@ -881,18 +893,19 @@ apply_file(const struct diff *d, const struct diff_file *f, struct vtree *vt, st
 {
 	struct vfile *src = NULL, *dst;
 	struct buf out = { 0 }, empty = { 0 };
+	char q[DK_QUOTE_MAX];
 
 	if (f->old_path) {
 		if (!(src = vt_get(vt, f->old_path, e)))
 			return -1;
 		if (!src->exists)
-			return dk_errf(e, d->name, f->line, "%s/%s: no such file", vt->dir, f->old_path);
+			return dk_errf(e, d->name, f->line, "%s/%s: no such file", vt->dir, QUOTE(q, f->old_path));
 	}
 	if (f->new_path && f->kind != DIFF_MODIFY) {
 		if (!(dst = vt_get(vt, f->new_path, e)))
 			return -1;
 		if (dst->exists)
-			return dk_errf(e, d->name, f->line, "%s/%s: already exists", vt->dir, f->new_path);
+			return dk_errf(e, d->name, f->line, "%s/%s: already exists", vt->dir, QUOTE(q, f->new_path));
 		src = f->old_path ? vt_get(vt, f->old_path, e) : NULL;	/* vt_get may move it */
 	}
 	if (apply_hunks(d, f, vt->dir, src ? &src->text : &empty, &out, e) < 0) {
@@ -902,7 +915,7 @@ apply_file(const struct diff *d, const struct diff_file *f, struct vtree *vt, st
 	if (f->kind == DIFF_DELETE && out.len) {
 		buf_free(&out);
 		return dk_errf(e, d->name, f->line, "%s/%s: the file holds more than the diff deletes",
-			vt->dir, f->old_path);
+			vt->dir, QUOTE(q, f->old_path));
 	}
 	if (src && (f->kind == DIFF_DELETE || f->kind == DIFF_RENAME)) {
 		src->exists = 0;

@@ -8,6 +8,9 @@
 #include "lines.h"
 #include "manifest.h"
 
+/* s quoted for a message: at most 80 bytes, escaped (dk_quote). */
+#define QUOTE(buf, s) dk_quote((buf), sizeof (buf), (s), strlen(s))
+
 /* Frees p unless it points into me's parse block (freed as a whole). */
 static void
 field_free(const struct manifest_entry *me, char *p)
@@ -146,7 +149,7 @@ is_hex(const char *s, size_t n)
 static int
 parse_line(struct manifest_entry *me, char *line, const char *name, long lineno, struct dk_err *e)
 {
-	char *p = line, *end;
+	char *p = line, *end, q1[DK_QUOTE_MAX];
 	char *w[64];
 	int n = 0, i;
 
@@ -166,7 +169,7 @@ parse_line(struct manifest_entry *me, char *line, const char *name, long lineno,
 	errno = 0;
 	me->size = strtoull(w[2], &end, 10);
 	if (errno || *end || w[2][0] < '0' || w[2][0] > '9')
-		return dk_errf(e, name, lineno, "bad size '%s'", w[2]);
+		return dk_errf(e, name, lineno, "bad size '%s'", QUOTE(q1, w[2]));
 	me->type = w[0];
 	me->name = w[1];
 	for (i = 3; i < n; i += 2) {
@@ -176,9 +179,9 @@ parse_line(struct manifest_entry *me, char *line, const char *name, long lineno,
 		if (!slot)
 			continue;	/* an old hash kind: the verbatim line keeps it */
 		if (!is_hex(w[i + 1], 128))
-			return dk_errf(e, name, lineno, "bad %s digest of %s", w[i], w[1]);
+			return dk_errf(e, name, lineno, "bad %s digest of %s", w[i], QUOTE(q1, w[1]));
 		if (*slot)
-			return dk_errf(e, name, lineno, "%s given twice for %s", w[i], w[1]);
+			return dk_errf(e, name, lineno, "%s given twice for %s", w[i], QUOTE(q1, w[1]));
 		*slot = w[i + 1];
 	}
 	return 0;
@@ -217,7 +220,9 @@ add_line(struct manifest *m, const char *s, size_t n, const char *name, long lin
 		return -1;
 	}
 	if (manifest_find(m, me.type, me.name)) {
-		dk_errf(e, name, lineno, "%s %s listed twice", me.type, me.name);
+		char q1[DK_QUOTE_MAX], q2[DK_QUOTE_MAX];
+
+		dk_errf(e, name, lineno, "%s %s listed twice", QUOTE(q1, me.type), QUOTE(q2, me.name));
 		entry_free(&me);
 		return -1;
 	}

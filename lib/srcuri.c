@@ -8,6 +8,9 @@
 #include "lines.h"
 #include "srcuri.h"
 
+/* s quoted for a message: at most 80 bytes, escaped (dk_quote). */
+#define QUOTE(buf, s) dk_quote((buf), sizeof (buf), (s), strlen(s))
+
 static int
 mirrors_add(struct srcuri_mirrors *m, const char *name, char **urls, size_t n, struct dk_err *e)
 {
@@ -75,7 +78,11 @@ srcuri_mirrors_load(struct srcuri_mirrors *m, const char *path, struct dk_err *e
 		if (n == 0)
 			continue;
 		if (n == 1)
-			rc = dk_errf(e, path, l.lineno, "mirror %s has no URL", w[0]);
+		{
+			char q[DK_QUOTE_MAX];
+
+			rc = dk_errf(e, path, l.lineno, "mirror %s has no URL", QUOTE(q, w[0]));
+		}
 		else
 			rc = mirrors_add(m, w[0], w + 1, n - 1, e);
 	}
@@ -184,7 +191,12 @@ srcuri_add(struct srcuri_list *l, const char *name, const char *url, const struc
 			}
 			return 0;
 		}
-		return dk_errf(e, NULL, 0, "unknown mirror '%.*s' in %s", (int)len, mn, url);
+		{
+			char q1[DK_QUOTE_MAX], q2[DK_QUOTE_MAX];
+
+			return dk_errf(e, NULL, 0, "unknown mirror '%s' in %s", dk_quote(q1, sizeof q1, mn, len),
+				QUOTE(q2, url));
+		}
 	}
 	if (file_add_url(f, url) < 0)
 		return dk_syserrf(e, NULL, 0, "%s", url);
@@ -245,6 +257,7 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 	long *open = NULL;	/* lines of the open groups */
 	size_t depth = 0;
 	const char *p = text;
+	char q[DK_QUOTE_MAX];
 	int rc = -1;
 
 	/* Split at whitespace, counting lines for messages. */
@@ -289,29 +302,30 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 			depth--;
 		} else if (n > 1 && s[n - 1] == '?') {
 			if (!valid_flag(s, n - 1)) {
-				dk_errf(e, file, t[i].line, "SRC_URI: bad USE conditional '%s'", s);
+				dk_errf(e, file, t[i].line, "SRC_URI: bad USE conditional '%s'", QUOTE(q, s));
 				goto out;
 			}
 			if (i + 1 == nt || strcmp(t[i + 1].s, "(")) {
-				dk_errf(e, file, t[i].line, "SRC_URI: '%s' not followed by '('", s);
+				dk_errf(e, file, t[i].line, "SRC_URI: '%s' not followed by '('", QUOTE(q, s));
 				goto out;
 			}
 			/* every branch is taken: the group just follows */
 		} else if (!strcmp(s, "||") || !strcmp(s, "^^") || !strcmp(s, "??")) {
-			dk_errf(e, file, t[i].line, "SRC_URI: '%s' groups are not allowed", s);
+			dk_errf(e, file, t[i].line, "SRC_URI: '%s' groups are not allowed", QUOTE(q, s));
 			goto out;
 		} else if (!strcmp(s, "->")) {
 			dk_errf(e, file, t[i].line, "SRC_URI: '->' without a URL before it");
 			goto out;
 		} else if (strpbrk(s, "()") || s[n - 1] == '?') {
-			dk_errf(e, file, t[i].line, "SRC_URI: unknown syntax '%s' (groups and conditionals need spaces)", s);
+			dk_errf(e, file, t[i].line, "SRC_URI: unknown syntax '%s' (groups and conditionals need spaces)",
+				QUOTE(q, s));
 			goto out;
 		} else if (strstr(s, "://")) {
 			const char *name = url_basename(s);
 
 			if (!scheme_ok(s)) {
-				dk_errf(e, file, t[i].line, "SRC_URI: '%.*s' is no scheme PMS allows"
-					" (http, https, ftp, mirror)", (int)(strstr(s, "://") - s > 40 ? 40 : strstr(s, "://") - s), s);
+				dk_errf(e, file, t[i].line, "SRC_URI: '%s' is no scheme PMS allows"
+					" (http, https, ftp, mirror)", dk_quote(q, sizeof q, s, (size_t)(strstr(s, "://") - s)));
 				goto out;
 			}
 
@@ -325,7 +339,7 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 				i += 2;
 			}
 			if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
-				dk_errf(e, file, t[i].line, "SRC_URI: no file name in '%s'", s);
+				dk_errf(e, file, t[i].line, "SRC_URI: no file name in '%s'", QUOTE(q, s));
 				goto out;
 			}
 			if (srcuri_add(l, name, s, m, e) < 0) {
@@ -338,7 +352,7 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 				goto out;
 			}
 		} else if (strchr(s, '/')) {
-			dk_errf(e, file, t[i].line, "SRC_URI: '%s' is neither a URL nor a file name", s);
+			dk_errf(e, file, t[i].line, "SRC_URI: '%s' is neither a URL nor a file name", QUOTE(q, s));
 			goto out;
 		} else if (srcuri_add(l, s, NULL, m, e) < 0) {
 			goto out;
