@@ -75,8 +75,9 @@ static struct srcuri_list all;
 static struct want *wants;
 static int nerrors;
 
-/* A problem that fails the run; all are reported before exiting. */
-#define err_add(...) (dk_warn(__VA_ARGS__), nerrors++)
+/* A problem that fails the run; all are counted, the first ten shown
+ * (dk_problem), before exiting. */
+#define err_add(...) (dk_problem(__VA_ARGS__), nerrors++)
 
 static void
 note(void *arg, const char *msg)
@@ -250,23 +251,23 @@ add_stdin(void)
 	struct dk_err e;
 	ssize_t n;
 
-	lines_init(&l, stdin, "<stdin>");
-	while ((n = lines_next(&l, &e)) >= 0) {
-		char *w, *save = NULL, *name;
+	prog_input(&l, "a fetch list");
+	while ((n = lines_next_data(&l, &e)) >= 0) {
+		char *w, *save = NULL, *name, q[DK_QUOTE_MAX];
 		struct srcuri_file *f;
 
-		name = strtok_r(l.line, " \t", &save);
-		if (!name || name[0] == '#')
-			continue;
+		if (!(name = strtok_r(l.line, " \t\r", &save)))
+			continue;	/* a lone CR */
 		if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
-			err_add("<stdin>:%ld: '%s' is not a file name: want NAME URL [URL...]", l.lineno, name);
+			err_add("<stdin>:%ld: '%s' is not a file name: want NAME URL [URL...]", l.lineno,
+				dk_quote(q, sizeof q, name, strlen(name)));
 			continue;
 		}
 		if (srcuri_add(&p->files, name, NULL, NULL, &e) < 0)
 			dk_die(DK_FAIL, "%s", e.msg);
-		while ((w = strtok_r(NULL, " \t", &save))) {
+		while ((w = strtok_r(NULL, " \t\r", &save))) {
 			if (!strstr(w, "://")) {
-				err_add("<stdin>:%ld: '%s' is not a URL", l.lineno, w);
+				err_add("<stdin>:%ld: '%s' is not a URL", l.lineno, dk_quote(q, sizeof q, w, strlen(w)));
 				break;
 			}
 			if (srcuri_add(&p->files, name, w, mirrors_for(NULL), &e) < 0) {
@@ -794,6 +795,7 @@ main(int argc, char *argv[])
 {
 	int rc = run(argc, argv);
 
+	dk_problems();	/* "N more problems" when some were not shown */
 	cleanup();
 	curl_global_cleanup();
 	return rc;
