@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,15 +111,57 @@ srcuri_mirrors_free(struct srcuri_mirrors *m)
 	memset(m, 0, sizeof *m);
 }
 
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of l->idx holding name, or the empty one where it goes. */
+static size_t *
+idx_slot(const struct srcuri_list *l, const char *name)
+{
+	size_t mask = l->idxcap - 1, i = name_hash(name) & mask;
+
+	while (l->idx[i] && strcmp(l->v[l->idx[i] - 1].name, name))
+		i = (i + 1) & mask;
+	return &l->idx[i];
+}
+
+/* Indexes entry n-1, growing the index to stay at most half full. */
+static int
+idx_insert(struct srcuri_list *l)
+{
+	if (2 * l->n + 2 > l->idxcap) {
+		size_t cap = l->idxcap ? 2 * l->idxcap : 64, i, *idx;
+
+		while (cap < 2 * l->n + 2)
+			cap *= 2;
+		if (!(idx = calloc(cap, sizeof *idx)))
+			return -1;
+		free(l->idx);
+		l->idx = idx;
+		l->idxcap = cap;
+		for (i = 0; i + 1 < l->n; i++)
+			*idx_slot(l, l->v[i].name) = i + 1;
+	}
+	*idx_slot(l, l->v[l->n - 1].name) = l->n;
+	return 0;
+}
+
 struct srcuri_file *
 srcuri_find(const struct srcuri_list *l, const char *name)
 {
-	size_t i;
+	size_t *slot;
 
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].name, name))
-			return &l->v[i];
-	return NULL;
+	if (!l->idx)
+		return NULL;
+	slot = idx_slot(l, name);
+	return *slot ? &l->v[*slot - 1] : NULL;
 }
 
 static int
@@ -161,6 +204,11 @@ srcuri_add(struct srcuri_list *l, const char *name, const char *url, const struc
 		if (!(f->name = strdup(name)))
 			return dk_syserrf(e, NULL, 0, "%s", name);
 		l->n++;
+		if (idx_insert(l) < 0) {
+			free(f->name);
+			l->n--;
+			return dk_syserrf(e, NULL, 0, "%s", name);
+		}
 	}
 	if (!url)
 		return 0;
@@ -403,5 +451,6 @@ srcuri_free(struct srcuri_list *l)
 		free(l->v[i].name);
 	}
 	free(l->v);
+	free(l->idx);
 	memset(l, 0, sizeof *l);
 }

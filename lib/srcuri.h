@@ -16,8 +16,9 @@ struct srcuri_file {
 };
 
 struct srcuri_list {
-	struct srcuri_file *v;
+	struct srcuri_file *v;	/* append only: callers keep indexes into it */
 	size_t n, cap;
+	size_t *idx, idxcap;	/* private: hash index by name (linear lists) */
 };
 
 /* thirdpartymirrors: a mirror name and its URLs. */
