@@ -2,6 +2,7 @@
 # ebuild-copy: golden copies of real corpus ebuilds, the tree form in a
 # copy of the corpus package directories, bad input.
 . "$(dirname "$0")/lib.sh"
+need_corpus "ebuild-copy corpus tests"
 
 # The expected files in t/data/ebuild-copy/ are what bump-kernels makes of
 # the corpus ebuilds on 2026-11-25. They were made by doing its steps one

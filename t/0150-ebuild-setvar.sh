@@ -2,6 +2,7 @@
 # ebuild-setvar: reading raw and evaluated values, setting values in a
 # filter and in place, and refusing what would damage the ebuild.
 . "$(dirname "$0")/lib.sh"
+need_corpus "ebuild-setvar corpus tests"
 
 GK=$CORPUS/sys-kernel/gentoo-kernel
 mkdir -p "$T/sys-kernel/gentoo-kernel"

@@ -2,6 +2,7 @@
 # manifest-gen -l: the fetch list of real ebuilds (corpus), their eclasses,
 # and the SRC_URI errors a maintainer can hit.
 . "$(dirname "$0")/lib.sh"
+need_corpus "manifest-gen -l corpus tests"
 
 K=$CORPUS/sys-kernel
 . "$DK_TOP/t/lib/manifest.sh"

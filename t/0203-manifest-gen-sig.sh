@@ -3,6 +3,7 @@
 # unused ones dropped; a bump whose kernel.org sha256sums.asc is signed by
 # a throw-away key (real gpg, real gpgv), tampered tarball and signature.
 . "$(dirname "$0")/lib.sh"
+need_corpus "manifest-gen -u and signature corpus tests"
 . "$DK_TOP/t/lib/nginx.sh"
 . "$DK_TOP/t/lib/gpg.sh"
 . "$DK_TOP/t/lib/manifest.sh"

@@ -2,6 +2,7 @@
 # diff-export against real git repositories: a gentoo.git stand-in made from
 # the corpus, cloned (origin a real remote), a bump committed on a branch.
 . "$(dirname "$0")/lib.sh"
+need_corpus "diff-export corpus tests"
 
 export GIT_CONFIG_NOSYSTEM=1 HOME="$T/home" GIT_AUTHOR_DATE='2024-05-01T00:00:00Z' GIT_COMMITTER_DATE='2024-05-01T00:00:00Z'
 mkdir -p "$HOME"
