@@ -2,6 +2,15 @@
 # ebuild-setvar: reading raw and evaluated values, setting values in a
 # filter and in place, and refusing what would damage the ebuild.
 . "$(dirname "$0")/lib.sh"
+
+# No silent limit on the assignments of one command (the 65th was lost).
+i=1
+while [ $i -le 200 ]; do printf 'A%d=v%d ' $i $i; i=$((i + 1)); done >"$T/many.ebuild"
+echo >>"$T/many.ebuild"
+t_run "-g the 65th assignment of one command" 0 ebuild-setvar -g A65 A200 "$T/many.ebuild"
+t_out "-g: every assignment of the command found" "v65
+v200" "$T/out"
+
 need_corpus "ebuild-setvar corpus tests"
 
 GK=$CORPUS/sys-kernel/gentoo-kernel

@@ -320,6 +320,33 @@ START_TEST(lex_big_and_empty)
 }
 END_TEST
 
+/* One command with many assignments keeps every one (the lexer once
+ * dropped the 65th), and an environment prefix keeps none. */
+START_TEST(lex_many_assignments)
+{
+	struct ebuild eb;
+	struct buf b = { 0 };
+	char name[16];
+
+	for (int i = 1; i <= 1000; i++)
+		buf_printf(&b, "A%d=%d ", i, i);
+	buf_adds(&b, "\n");
+	parse(&eb, b.s);
+	ck_assert_int_eq(eb.nvars, 1000);
+	for (int i = 1; i <= 1000; i++) {
+		snprintf(name, sizeof name, "A%d", i);
+		ck_assert_msg(var(&eb, name) != NULL, "%s not found", name);
+	}
+	ebuild_free(&eb);
+	buf_adds(&b, "B1=1 B2=2 make\n");
+	parse(&eb, b.s);
+	ck_assert_int_eq(eb.nvars, 1000);
+	ck_assert_ptr_null(var(&eb, "B2"));
+	ebuild_free(&eb);
+	buf_free(&b);
+}
+END_TEST
+
 /* ---- setting ---- */
 
 static char *
@@ -619,6 +646,7 @@ main(void)
 		lex_eclass_guard,
 		lex_errors,
 		lex_big_and_empty,
+		lex_many_assignments,
 		set_values,
 		set_all_or_nothing,
 		eval_params,
