@@ -85,4 +85,7 @@ t_run "-h" 0 ebuild-setvar -h
 t_grep "-h prints the synopsis" '^usage: ebuild-setvar' "$T/out"
 # SYNOPSIS of the man page == -h (each line, "usage:" and blanks aside)
 sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$DK_TOP/man/ebuild-setvar.1" | grep -c '^\.Nm' >"$T/n"
-t_eq "man SYNOPSIS has a line per usage line" "$(wc -l <"$T/out" | tr -d ' ')" "$(cat "$T/n")"
+t_eq "man SYNOPSIS has a line per usage line" "$(sed '/^$/q' "$T/out" | grep -c .)" "$(cat "$T/n")"
+t_grep "--help: one line per option" '^  -i, --in-place FILE ' "$T/out"
+t_run "--get --in-place FILE" 0 ebuild-setvar --get --in-place="$E" CONFIG_VER
+t_run "--package without --eval" 2 ebuild-setvar --package=sys-kernel/x-1 A=1
