@@ -63,7 +63,7 @@ cp "$W/d.bin" "$W/mirror/distfiles/$h/d.bin"
 D4=$T/dist4
 mkdir -p "$D4"
 dead=http://127.0.0.1:$(free_port)/d.bin
-echo "d.bin $dead" | manifest-gen -d "$D4" -m "$U/mirror" >"$T/out" 2>"$T/err"
+echo "d.bin $dead" | manifest-gen -d "$D4" --mirror "$U/mirror" >"$T/out" 2>"$T/err"
 t_out "-m: fetched from the mirror's filename-hash layout" "$(grep '^DIST d.bin' "$T/all.lines")" "$T/out"
 t_grep "-m: the mirror URL was asked" "GET /mirror/distfiles/$h/d.bin HTTP/1.1\" 200" "$LOG"
 rm -f "$D4/d.bin"
