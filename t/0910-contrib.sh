@@ -208,6 +208,15 @@ cmp_c comp-setvar-file "$repo/sys-kernel/gentoo-kernel" 'gentoo-kernel-7.2.9.ebu
 cmp_c comp-manifest-gen "$repo" 'sys-kernel/gentoo-kernel-bin/gentoo-kernel-bin-7.2.9.ebuild' manifest-gen -d /tmp sys-kernel/gentoo-kernel-bin/g
 cmp_c comp-keygen-type "$repo" 'ec' dk-keygen -b 4096 -t e
 cmp_c comp-optarg-glued "$repo" 'sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild' manifest-gen -j4 sys-kernel/gentoo-kernel/gentoo-kernel-7
+# long options, from each program's --help
+cmp_c comp-long-name "$repo" '--keywords' ebuild-copy --key
+cmp_c comp-long-arg "$repo" 'keep
+testing' ebuild-copy --keywords ''
+cmp_c comp-long-eq "$repo" '--keywords=keep' ebuild-copy --keywords=k
+cmp_c comp-long-then-operand "$repo" '6.18.1
+7.2.9' ebuild-copy --keywords keep --force sys-kernel/gentoo-kernel ''
+cmp_c comp-long-in-place "$repo/sys-kernel/gentoo-kernel" 'CONFIG_VER=' ebuild-setvar --in-place=gentoo-kernel-7.2.9.ebuild CONFIG_V
+cmp_c comp-long-only "$repo" '--mirror' manifest-gen --mir
 
 t_run comp-shellcheck 0 shellcheck -s bash "$DK_TOP/contrib/completion/dk.bash"
 t_run test-shellcheck 0 shellcheck -e SC1091 "$DK_TOP/t/0910-contrib.sh"
