@@ -3,6 +3,10 @@
 # Licence: GPL-2.0-only, see README.
 
 VERSION = 0.1.0
+# Where "make install" puts things. Nothing of it is compiled in: the
+# programs find their data as BINDIR/../share/dk at run time, so keep
+# DATADIR there when changing BINDIR, and any PREFIX or DESTDIR works
+# without a rebuild.
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
@@ -40,8 +44,10 @@ LIBA = $(O)lib/libdk.a
 PROGS = $(sort $(notdir $(basename $(wildcard cmd/*.c))))
 BINS = $(PROGS:%=$(O)cmd/%)
 UNITS = $(patsubst %.c,$(O)%,$(sort $(wildcard t/unit/*.c)))
-MANS = $(PROGS:%=man/%.1)
-# contrib/ scripts that get a command in BINDIR.
+# Every page: the programs', the contrib scripts' and contrib/Makefile's.
+MANS = $(sort $(wildcard man/*.[1-8]))
+# contrib/ scripts that get a command in BINDIR, named dk-SCRIPT so they
+# never collide with mgorny-dev-scripts' bump-kernels and bump-kernels-bin.
 CONTRIB_BINS = bump-kernels bump-kernels-bin
 
 # Every build, test, demo and bench dependency, one per line: the Debian
@@ -122,21 +128,21 @@ deps:
 	@printf '%s %s %s\n' $(DEPS) | sh mk/deps.sh $(DEPS_HOST)
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR)
 	for p in $(PROGS); do install -m 755 cmd/$$p $(DESTDIR)$(BINDIR)/$$p; done
-	for p in $(PROGS); do install -m 644 man/$$p.1 $(DESTDIR)$(MANDIR)/man1/$$p.1; done
-	if [ -d contrib ] && [ -n "$$(ls contrib)" ]; then \
-		mkdir -p $(DESTDIR)$(DATADIR) && cp -R contrib/. $(DESTDIR)$(DATADIR)/ && \
-		chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR); fi
-	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
-	for s in $(CONTRIB_BINS); do ln -sfr $(DESTDIR)$(DATADIR)/$$s $(DESTDIR)$(BINDIR)/$$s; done
-	for p in $(PROGS) $(CONTRIB_BINS); do \
+	for m in $(MANS); do s=$${m##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	mkdir -p $(DESTDIR)$(DATADIR)
+	cp -R contrib/. $(DESTDIR)$(DATADIR)/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
+	for s in $(CONTRIB_BINS); do ln -sfr $(DESTDIR)$(DATADIR)/$$s $(DESTDIR)$(BINDIR)/dk-$$s; done
+	for p in $(PROGS) $(CONTRIB_BINS:%=dk-%); do \
 		ln -sfr $(DESTDIR)$(DATADIR)/completion/dk.bash $(DESTDIR)$(BASHCOMPDIR)/$$p; done
 
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
-	for p in $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
-	for p in $(PROGS) $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	for p in $(PROGS) $(CONTRIB_BINS:%=dk-%); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -216,6 +216,8 @@ _dk_old() {
 
 _dk() {
 	local prog=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]}
+	# the contrib scripts as installed: dk-bump-kernels, dk-bump-kernels-bin
+	[[ $prog = dk-bump-kernels* ]] && prog=${prog#dk-}
 	local flags args i j l w opt='' ebuild='' mode='' longs la
 	local -a ops=()
 	COMPREPLY=()
@@ -339,5 +341,5 @@ _dk() {
 	return 0
 }
 
-complete -F _dk bump-kernels bump-kernels-bin diff-export dk-build dk-keygen \
-	dk-push ebuild-copy ebuild-setvar manifest-gen
+complete -F _dk bump-kernels bump-kernels-bin dk-bump-kernels dk-bump-kernels-bin \
+	diff-export dk-build dk-keygen dk-push ebuild-copy ebuild-setvar manifest-gen
