@@ -83,7 +83,7 @@ for b in "$@"; do
 done
 
 # Man pages: lint-clean, and SYNOPSIS matching each program's -h.
-for m in man/*.1; do
+for m in man/*.[1-8]; do
 	[ -f "$m" ] || continue
 	if out=$(mandoc -Tlint -W warning "$m" 2>&1) && [ -z "$out" ]; then
 		pass=$((pass + 1))
