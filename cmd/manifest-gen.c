@@ -119,7 +119,6 @@ struct gen {
 /* A problem that fails the run; all are counted before exiting, the
  * first ten printed. */
 #define err_add(...) dk_problem(__VA_ARGS__)
-#define nerrors dk_nproblems
 
 static void
 note(void *arg, const char *msg)
@@ -953,7 +952,7 @@ generate(struct gen *g, int argc, char *argv[])
 		add_stdin(g);
 	for (; optind < argc; optind++)
 		add_operand(g, argv[optind]);
-	if (nerrors)
+	if (dk_problems())
 		return DK_FAIL;
 	if (g->opt.list) {
 		struct buf out = { 0 };
@@ -966,16 +965,16 @@ generate(struct gen *g, int argc, char *argv[])
 	}
 	make_files(g);
 	load_manifests(g);
-	if (nerrors)
+	if (dk_problems())
 		return DK_FAIL;
 	if (g->opt.check) {
 		rc = check_distdir(g);
 		return dk_close_stdout() || rc ? DK_FAIL : DK_OK;
 	}
 	classify(g);
-	if (!nerrors)
+	if (!dk_nproblems)
 		fetch_missing(g);
-	if (!nerrors) {
+	if (!dk_nproblems) {
 		if (g->opt.nosig) {
 			for (i = 0; i < g->nfiles; i++)
 				if (g->files[i].asc) {
@@ -986,9 +985,8 @@ generate(struct gen *g, int argc, char *argv[])
 			check_signatures(g);
 		}
 	}
-	if (nerrors) {
-		dk_problems();
-		dk_warn("%d error%s: no Manifest written", nerrors, nerrors == 1 ? "" : "s");
+	if (dk_problems()) {
+		dk_warn("%d error%s: no Manifest written", dk_nproblems, dk_nproblems == 1 ? "" : "s");
 		return DK_FAIL;
 	}
 	return g->opt.update ? write_manifests(g) : write_stdout(g);

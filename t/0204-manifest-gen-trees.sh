@@ -23,3 +23,10 @@ echo "kmirror https://given.example/m" >"$T/mirrors"
 t_run "-M for both" 0 manifest-gen -l -M "$T/mirrors" "$T/one/app-misc/p" "$T/two/app-misc/p"
 t_grep "-M: the first package's mirror" "^one-1.tar https://given.example/m/one-1.tar$" "$T/out"
 t_grep "-M: the second package's mirror" "^two-1.tar https://given.example/m/two-1.tar$" "$T/out"
+
+# Many bad lines: the first ten said, the rest counted.
+i=1
+while [ $i -le 13 ]; do echo "bad/$i https://x.example/f"; i=$((i + 1)); done >"$T/bad.list"
+t_run "13 bad fetch-list lines" 1 sh -c 'manifest-gen -l <"$1"' sh "$T/bad.list"
+t_eq "the first ten problems printed" 10 "$(grep -c "is not a file name" "$T/err")"
+t_grep "then how many more" "^manifest-gen: 3 more problems$" "$T/err"
