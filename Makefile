@@ -52,7 +52,9 @@ CONTRIB_BINS = bump-kernels bump-kernels-bin
 
 # Every build, test, demo and bench dependency, one per line: the Debian
 # package, the Gentoo package, and what shows it is there (a command, a
-# path, or pc:MODULE of pkg-config) on other systems. mk/deps.sh reads it.
+# path, or pc:MODULE of pkg-config) on other systems. mk/deps.sh reads it;
+# another list given as "make deps DEPS=..." (the fuzzers') has the same
+# three columns.
 DEPS = \
 	gcc			sys-devel/gcc			cc \
 	make			dev-build/make			make \

@@ -689,12 +689,12 @@ check_signatures(struct gen *g)
 	}
 	for (i = 0; i < g->nfiles; i++) {
 		const struct srcuri_file *f = &g->files[i].src;
-		int listed = 0, covered = 0, bad = 0;
+		int listed = 0, covered = 0, bad = 0, failed = 0;
 
 		if (!g->files[i].sig || !g->files[i].have)
 			continue;
 		for (j = 0; j < g->nfiles && !bad; j++) {
-			if (!good[j])
+			if (!g->files[j].asc || !g->files[j].have)
 				continue;
 			for (u = 0; u < f->nurls && !bad; u++) {
 				size_t d = url_dirlen(f->urls[u]);
@@ -705,6 +705,11 @@ check_signatures(struct gen *g)
 					same |= url_dirlen(g->files[j].src.urls[k]) == d && !strncmp(g->files[j].src.urls[k], f->urls[u], d);
 				if (!same)
 					continue;
+				/* its own failure is reported: no second guess here */
+				if (!good[j]) {
+					failed = 1;
+					continue;
+				}
 				covered = 1;
 				if (!sha256sums_lookup(buf_str(&texts[j]), f->urls[u] + d, hex))
 					continue;
@@ -724,6 +729,8 @@ check_signatures(struct gen *g)
 			}
 		}
 		if (bad)
+			continue;
+		if (!covered && failed)
 			continue;
 		if (!covered && !(g->files[i].expect && manifest_entry_matches(g->files[i].expect, &g->files[i].r)))
 			err_add("%s: no sha256sums.asc verified in this run covers it (an old dated one is only"
