@@ -409,7 +409,7 @@ in_sig_dir(const struct gen *g, const struct srcuri_file *f)
 	return 0;
 }
 
-/* GENTOO_MIRRORS / -m first, as portage does: the mirrors' distfiles
+/* GENTOO_MIRRORS / --mirror first, as portage does: the mirrors' distfiles
  * use the filename-hash layout (BLAKE2B of the name, first 8 bits), and
  * the flat one is tried after it. */
 static void
@@ -744,7 +744,7 @@ check_signatures(struct gen *g)
 	free(good);
 }
 
-/* The Manifest entry of want i: its old line when unchanged. */
+/* The Manifest entry of distfile w: its old line when unchanged. */
 static int
 set_entry(struct manifest *m, struct distfile *w, struct dk_err *e)
 {
