@@ -9,7 +9,7 @@
 
 tree=${DK_TREE:-$CORPUS}
 if [ -z "$tree" ]; then
-	skip "the dist-kernel ebuilds of a real tree" "set DK_TREE to a gentoo.git checkout, or DK_CORPUS (${CORPUS_WHY#no corpus: })"
+	skip "the dist-kernel ebuilds of a real tree" "no tree: set DK_TREE to a gentoo.git checkout, or DK_CORPUS to the corpus (t/data/README)"
 	exit 0
 fi
 [ -d "$tree/sys-kernel/gentoo-kernel" ] || { fail "DK_TREE=$tree" "no sys-kernel/gentoo-kernel there"; exit 0; }
