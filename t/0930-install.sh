@@ -44,23 +44,25 @@ t_eq "share/dk: not writable by others" '' "$(find "$i/share/dk" -perm /022 ! -t
 mkdir -p "$T/moved"
 cp -a "$i" "$T/moved/dk"
 for at in "$i" "$T/moved/dk"; do
+	where="the install"
+	[ "$at" = "$i" ] || where="a moved copy"
 	for p in $progs; do
-		t_run "$p -V from $at" 0 env PATH="$at/bin:/usr/bin:/bin" "$p" -V
+		t_run "$p -V from $where" 0 env PATH="$at/bin:/usr/bin:/bin" "$p" -V
 	done
 	# the scripts' --help, as installed
 	for s in dk-bump-kernels dk-bump-kernels-bin; do
 		env PATH="$at/bin:$PATH" "$s" --help >"$T/out" 2>"$T/err"
 		case $? in
-		0) t_grep "$s --help from $at" "^usage: (dk-)?${s#dk-} " "$T/out" ;;
-		*) skip "$s --help from $at" "the script has no --help yet: $(head -n 1 "$T/err")" ;;
+		0) t_grep "$s --help from $where" "^usage: (dk-)?${s#dk-} " "$T/out" ;;
+		*) skip "$s --help from $where" "the script has no --help yet: $(head -n 1 "$T/err")" ;;
 		esac
 	done
 	# dk-build's Dockerfile templates, found relative to the installed program
 	if "$at/bin/dk-build" --help 2>/dev/null | grep -q '^usage: dk-build .*config'; then
-		t_run "dk-build config from $at" 0 env -u XDG_CONFIG_HOME HOME="$T/home" "$at/bin/dk-build" config
+		t_run "dk-build config from $where" 0 env -u XDG_CONFIG_HOME HOME="$T/home" "$at/bin/dk-build" config
 		t_grep "dk-build config: the templates under the installed share/dk" "^dockerfiles: $at/share/dk/docker\$" "$T/out"
 	else
-		skip "dk-build's template lookup from $at" "this dk-build has no 'config' command to show it"
+		skip "dk-build's template lookup from $where" "this dk-build has no 'config' command to show it"
 	fi
 done
 
