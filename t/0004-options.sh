@@ -23,8 +23,8 @@ for src in "$DK_TOP"/cmd/*.c; do
 		ok "$p --help: every option has a long name"
 	fi
 	# the man page names the same long options as --help
+	longs "$T/opts" >"$T/l.help"
 	if command -v mandoc >/dev/null; then
-		longs "$T/opts" >"$T/l.help"
 		mandoc -Tutf8 -O width=1000 "$DK_TOP/man/$p.1" | col -b >"$T/man"
 		longs "$T/man" >"$T/l.man.all"
 		comm -23 "$T/l.help" "$T/l.man.all" >"$T/l.missing"
@@ -35,6 +35,22 @@ for src in "$DK_TOP"/cmd/*.c; do
 		fi
 	else
 		skip "$p(1) names every long option of --help" "mandoc not installed"
+	fi
+	# the README's option table has the same long options for it
+	sed -n '/^Options$/,/^Environment$/p' "$DK_TOP/README" |
+		awk -v p="$p" '/^    [^ ]/ { cur = $1 } cur == p' >"$T/readme.rows"
+	grep -oE -- '--[a-z][a-z0-9-]*' "$T/readme.rows" | sort -u >"$T/l.readme"
+	grep -vxE -- '--(help|version)' "$T/l.help" | comm -23 - "$T/l.readme" >"$T/l.missing"
+	if [ -s "$T/l.missing" ]; then
+		fail "README's option table: every long option of $p" "missing: $(tr '\n' ' ' <"$T/l.missing")"
+	else
+		ok "README's option table: every long option of $p"
+	fi
+	comm -13 "$T/l.help" "$T/l.readme" >"$T/l.extra"
+	if [ -s "$T/l.extra" ]; then
+		fail "README's option table: only options $p has" "not in --help: $(tr '\n' ' ' <"$T/l.extra")"
+	else
+		ok "README's option table: only options $p has"
 	fi
 	t_run "$p --help > /dev/full fails" 1 sh -c '"$1" --help >/dev/full' sh "$DK_BIN/$p"
 	t_grep "$p --help > /dev/full: says why" "^$p: write error" "$T/err"
