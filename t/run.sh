@@ -35,6 +35,20 @@ for b in "$@"; do
 	export DK_BIN="$top/$b/cmd" DK_BUILD="$b" DK_TOP="$top"
 	# ASan: leaks are bugs too; UBSan: stop at the first report.
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	built=
+	for u in "$b"/t/unit/*; do
+		case $u in *.d|*.o|*.c|*.h) continue ;; esac
+		[ -x "$u" ] && [ -f "$u" ] && built=1
+	done
+	if [ -z "$built" ]; then
+		if [ "${CI:-}" = true ]; then
+			fail=$((fail + 1)) failed="$failed $b:units"
+			echo "FAIL $b: unit tests: cannot skip in CI: none built"
+		else
+			skip=$((skip + 1))
+			echo "$b: skip unit tests: none built (Check is not installed: make deps)"
+		fi
+	fi
 	for u in "$b"/t/unit/*; do
 		[ -x "$u" ] && [ -f "$u" ] || continue
 		case $u in *.d|*.o|*.c) continue ;; esac
