@@ -18,14 +18,20 @@ static const char synopsis[] =
     "       ebuild-copy [-fn] [-D date] [-k mode] [-y year] pkgdir old new\n"
     "       ebuild-copy [-fn] [-D date] [-k mode] [-y year] pkgdir < pairs\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DK_USAGE);
-}
+static const struct prog_opt opts[] = {
+	{ 'D', "date", "DATE", "SHA256SUM_DATE to set, YYYYMMDD (default today, UTC)" },
+	{ 'f', "force", NULL, "overwrite an existing PN-NEW.ebuild" },
+	{ 'k', "keywords", "MODE", "testing (default: stable arches to ~arch) or keep" },
+	{ 'n', "dry-run", NULL, "say what would be copied, write nothing" },
+	{ 'y', "year", "YEAR", "copyright year (default this year, UTC)" },
+	{ 0 }
+};
 
-static int force, dry;
+/* What the options ask of the tree form. */
+struct copy_opts {
+	int force, dry;
+	struct bump_opts bump;
+};
 
 /* One copy to make: from the newest ebuild of old to PN-new.ebuild. */
 struct pair {
@@ -41,7 +47,7 @@ struct pair {
 /* Finds what pair p copies in pd and checks it can be made; prints why
  * not. Returns 0 or -1. Nothing is written. */
 static int
-plan(const struct pkgdir *pd, struct pair *p)
+plan(const struct pkgdir *pd, struct pair *p, const struct copy_opts *co)
 {
 	const struct pkgdir_ebuild *from;
 	struct buf have = { 0 };
@@ -64,7 +70,7 @@ plan(const struct pkgdir *pd, struct pair *p)
 	if (!(p->src = pkgdir_path(pd, from->file)) || !(p->dst = pkgdir_path(pd, name)))
 		dk_die(DK_FAIL, "out of memory");
 	free(name);
-	if (!force && lstat(p->dst, &st) == 0) {
+	if (!co->force && lstat(p->dst, &st) == 0) {
 		pair_problem(p, "%s: exists (-f overwrites it)", p->dst);
 		return -1;
 	}
@@ -74,7 +80,7 @@ plan(const struct pkgdir *pd, struct pair *p)
 /* Makes the copy plan() found and prints the new path. Returns DK_OK or
  * DK_FAIL (reason printed). */
 static int
-copy(const struct pair *p, const struct bump_opts *o)
+copy(const struct pair *p, const struct copy_opts *co)
 {
 	struct buf in = { 0 }, out = { 0 };
 	struct dk_err e;
@@ -86,11 +92,11 @@ copy(const struct pair *p, const struct bump_opts *o)
 		dk_perr(&e);
 		goto out;
 	}
-	if (read_file(p->src, &in, &e) < 0 || bump_ebuild(p->src, in.s, in.len, o, &out, &e) < 0) {
+	if (read_file(p->src, &in, &e) < 0 || bump_ebuild(p->src, in.s, in.len, &co->bump, &out, &e) < 0) {
 		dk_perr(&e);
 		goto out;
 	}
-	if (dry) {
+	if (co->dry) {
 		dk_warn("would copy %s to %s", p->src, p->dst);
 	} else {
 		dk_warn("copying %s to %s", p->src, p->dst);
@@ -169,7 +175,7 @@ read_pairs(struct pair **pairs, size_t *n)
 }
 
 static int
-tree(const char *dir, const char *old, const char *new, const struct bump_opts *o)
+tree(const char *dir, const char *old, const char *new, const struct copy_opts *o)
 {
 	struct pkgdir pd;
 	struct pair *pairs = NULL, one = { 0 };
@@ -193,7 +199,7 @@ tree(const char *dir, const char *old, const char *new, const struct bump_opts *
 	} else if (rc == DK_OK) {
 		/* every pair checked before the first copy and line of output */
 		for (i = 0; i < n; i++)
-			plan(&pd, &pairs[i]);
+			plan(&pd, &pairs[i], o);
 		if (dk_nproblems)
 			rc = DK_FAIL;
 		for (i = 0; i < n && rc == DK_OK; i++)
@@ -236,60 +242,53 @@ int
 main(int argc, char *argv[])
 {
 	static char year[8], date[16];
-	struct bump_opts o = { 0, year, date };
+	struct copy_opts o = { .bump = { 0, year, date } };
+	struct prog p = { .synopsis = synopsis, .opts = opts };
 	time_t now = time(NULL);
 	struct tm tm;
 	int c, rc;
 
-	dk_setprog(argv[0]);
+	prog_init(&p, argv[0]);
 	gmtime_r(&now, &tm);
 	strftime(year, sizeof year, "%Y", &tm);
 	strftime(date, sizeof date, "%Y%m%d", &tm);
-	while ((c = getopt(argc, argv, "D:fhk:nVy:")) != -1) {
+	while ((c = prog_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'D':
 			if (!bump_date_valid(optarg))
-				dk_die(DK_USAGE, "-D %s: not a date (YYYYMMDD)", optarg);
-			o.date = optarg;
+				prog_usagef(&p, "--date: '%s' is not a date (YYYYMMDD)", optarg);
+			o.bump.date = optarg;
 			break;
 		case 'f':
-			force = 1;
+			o.force = 1;
 			break;
-		case 'h':
-			fputs(synopsis, stdout);
-			return dk_close_stdout();
 		case 'k':
 			if (!strcmp(optarg, "keep"))
-				o.keep_keywords = 1;
+				o.bump.keep_keywords = 1;
 			else if (!strcmp(optarg, "testing"))
-				o.keep_keywords = 0;
+				o.bump.keep_keywords = 0;
 			else
-				dk_die(DK_USAGE, "-k %s: want keep or testing", optarg);
+				prog_usagef(&p, "--keywords: want keep or testing, not '%s'", optarg);
 			break;
 		case 'n':
-			dry = 1;
+			o.dry = 1;
 			break;
-		case 'V':
-			puts("ebuild-copy " DK_VERSION);
-			return dk_close_stdout();
 		case 'y':
 			if (!bump_year_valid(optarg))
-				dk_die(DK_USAGE, "-y %s: not a year (YYYY)", optarg);
-			o.year = optarg;
+				prog_usagef(&p, "--year: '%s' is not a year (YYYY)", optarg);
+			o.bump.year = optarg;
 			break;
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	atomic_cleanup_on_signals();
-	if (argc == 0 && !force && !dry)
-		rc = filter(&o);
+	if (argc == 0 && !o.force && !o.dry)
+		rc = filter(&o.bump);
 	else if (argc == 1 || argc == 3)
 		rc = tree(argv[0], argc == 3 ? argv[1] : NULL, argc == 3 ? argv[2] : NULL, &o);
 	else
-		usage();
+		prog_usage(&p);
 	if (dk_close_stdout() != DK_OK)
 		rc = DK_FAIL;
 	return rc;
