@@ -138,7 +138,7 @@ read_pairs(struct pair **pairs, size_t *n)
 
 	*pairs = NULL;
 	*n = 0;
-	prog_input(&l, "\"OLD NEW\" pairs");
+	prog_input(&l, "OLD NEW pairs");
 	while ((len = lines_next_data(&l, &e)) >= 0) {
 		struct pair p = { .line = l.lineno };
 		char *f[3], *save = NULL, *s = l.line, q[DK_QUOTE_MAX];
