@@ -296,8 +296,8 @@ url_basename(const char *url)
 	return s ? s + 1 : url;
 }
 
-int
-srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirrors *m,
+static int
+parse_into(struct srcuri_list *l, const char *text, const struct srcuri_mirrors *m,
 	const char *file, long line, struct dk_err *e)
 {
 	struct tok *t = NULL;
@@ -419,6 +419,30 @@ out:
 		free(t[i].s);
 	free(t);
 	free(open);
+	return rc;
+}
+
+int
+srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirrors *m,
+	const char *file, long line, struct dk_err *e)
+{
+	struct srcuri_list tmp = { 0 };
+	size_t i, j;
+	int rc = -1;
+
+	/* into a list of its own first: a failed parse adds nothing to l */
+	if (parse_into(&tmp, text, m, file, line, e) < 0)
+		goto out;
+	for (i = 0; i < tmp.n; i++) {
+		if (srcuri_add(l, tmp.v[i].name, NULL, NULL, e) < 0)
+			goto out;
+		for (j = 0; j < tmp.v[i].nurls; j++)
+			if (srcuri_add(l, tmp.v[i].name, tmp.v[i].urls[j], NULL, e) < 0)
+				goto out;
+	}
+	rc = 0;
+out:
+	srcuri_free(&tmp);
 	return rc;
 }
 

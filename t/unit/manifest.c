@@ -261,6 +261,11 @@ START_TEST(srcuri_branches)
 	srcuri_free(&l);
 	ck_assert_int_eq(srcuri_parse(&l, "ftp://h/a mirror+https://h/b", &mir, "f", 1, &e), 0);
 	ck_assert_uint_eq(l.n, 2);
+	/* a failed parse adds nothing to what the list held */
+	ck_assert_int_eq(srcuri_parse(&l, "https://h/c https://h/a ( https://h/d", &mir, "f", 1, &e), -1);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_ptr_null(srcuri_find(&l, "c"));
+	ck_assert_uint_eq(srcuri_find(&l, "a")->nurls, 1);
 	srcuri_free(&l);
 	srcuri_mirrors_free(&mir);
 }
