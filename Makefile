@@ -170,8 +170,8 @@ clean:
 # linked with fuzz/replay.c instead of libFuzzer, so CI needs no clang.
 FUZZ_TARGETS = $(sort $(notdir $(basename $(filter-out fuzz/common.c fuzz/replay.c,$(wildcard fuzz/*.c)))))
 FUZZ_DEPS = \
-	clang \
-	libfuzzer-14-dev
+	clang			sys-devel/clang			clang \
+	libfuzzer-14-dev	sys-libs/compiler-rt-sanitizers	/usr/lib/llvm-14/lib/libFuzzer.a
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
 FUZZ_SAN = address,undefined
