@@ -1,5 +1,6 @@
 /* dk: unified diffs. GPL-2.0-only. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -679,7 +680,8 @@ struct vfile {
 struct vtree {
 	const char *dir;
 	struct vfile *files;
-	size_t n;
+	size_t n, cap;
+	size_t *idx, idxcap;	/* files by path (index + 1), at most half full */
 };
 
 struct span {
@@ -718,21 +720,70 @@ no_links(const char *dir, const char *path, struct dk_err *e)
 	return r;
 }
 
+static size_t
+path_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of vt->idx holding path, or the empty one where it goes. */
+static size_t *
+vt_slot(const struct vtree *vt, const char *path)
+{
+	size_t mask = vt->idxcap - 1, i = path_hash(path) & mask;
+
+	while (vt->idx[i] && strcmp(vt->files[vt->idx[i] - 1].path, path))
+		i = (i + 1) & mask;
+	return &vt->idx[i];
+}
+
+/* Rebuilds the index with room for at least want slots. */
+static int
+vt_reindex(struct vtree *vt, size_t want)
+{
+	size_t cap = 64, i, *idx;
+
+	while (cap < want)
+		cap *= 2;
+	if (!(idx = calloc(cap, sizeof *idx)))
+		return -1;
+	free(vt->idx);
+	vt->idx = idx;
+	vt->idxcap = cap;
+	for (i = 0; i < vt->n; i++)
+		*vt_slot(vt, vt->files[i].path) = i + 1;
+	return 0;
+}
+
+/* The file at path as the diff has left it so far, read from the tree
+ * when first asked for. */
 static struct vfile *
 vt_get(struct vtree *vt, const char *path, struct dk_err *e)
 {
 	struct vfile *v;
 	struct buf full = { 0 };
-	size_t i;
+	size_t *slot;
 
-	for (i = 0; i < vt->n; i++)
-		if (!strcmp(vt->files[i].path, path))
-			return &vt->files[i];
-	if (!(v = realloc(vt->files, (vt->n + 1) * sizeof *v))) {
-		dk_syserrf(e, path, 0, "diff");
-		return NULL;
+	if (vt->idxcap && *(slot = vt_slot(vt, path)))
+		return &vt->files[*slot - 1];
+	if (vt->n == vt->cap || 2 * vt->n + 2 > vt->idxcap) {
+		size_t cap = vt->cap ? 2 * vt->cap : 16;
+
+		if (!(v = realloc(vt->files, cap * sizeof *v))) {
+			dk_syserrf(e, path, 0, "diff");
+			return NULL;
+		}
+		vt->files = v;
+		vt->cap = cap;
+		if (vt_reindex(vt, 2 * cap + 2) < 0) {
+			dk_syserrf(e, path, 0, "diff");
+			return NULL;
+		}
 	}
-	vt->files = v;
 	v = &vt->files[vt->n];
 	memset(v, 0, sizeof *v);
 	if (!(v->path = strdup(path)) || buf_printf(&full, "%s/%s", vt->dir, path) < 0) {
@@ -758,7 +809,7 @@ vt_get(struct vtree *vt, const char *path, struct dk_err *e)
 		buf_reset(&v->text);
 	}
 	buf_free(&full);
-	vt->n++;
+	*vt_slot(vt, path) = ++vt->n;
 	return v;
 }
 
@@ -772,6 +823,7 @@ vt_free(struct vtree *vt)
 		buf_free(&vt->files[i].text);
 	}
 	free(vt->files);
+	free(vt->idx);
 }
 
 static struct span *
