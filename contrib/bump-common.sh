@@ -158,16 +158,16 @@ bc_names_version() {
 # bc_pins FILE PN OLD NEW EXEMPT: a problem line for each global of FILE
 # whose raw value still names OLD (or OLD's patch level, 6.18.1 for
 # 6.18.1_p2), unless it is in the space-separated EXEMPT names, set with
-# --set for PN-NEW or kept with --keep-pin.
+# --set for PN-NEW or kept with --keep-pin. (sh has no locals: _pin_*.)
 bc_pins() {
-	_f=$1 _pn=$2 _old=$3 _new=$4 _ex=" $5 $keep "
-	for _n in $(bc_globals "$_f"); do
-		case $_ex in *" $_n "*) continue ;; esac
-		if bc_settings_for "$_pn" "$_new" | grep -q "^$_n="; then continue; fi
-		_v=$(ebuild-setvar -g "$_n" "$_f" 2>/dev/null) || continue
-		for _o in "$_old" "${_old%_p*}"; do
-			if bc_names_version "$_v" "$_o"; then
-				problem "$_pn-$_new: $_n still names $_o ($_v): --set $_pn-$_new:$_n=VALUE, or --keep-pin $_n"
+	_pin_f=$1 _pin_pn=$2 _pin_old=$3 _pin_new=$4 _pin_ex=" $5 $keep "
+	for _pin_n in $(bc_globals "$_pin_f"); do
+		case $_pin_ex in *" $_pin_n "*) continue ;; esac
+		if bc_settings_for "$_pin_pn" "$_pin_new" | grep -q "^$_pin_n="; then continue; fi
+		_pin_v=$(ebuild-setvar -g "$_pin_n" "$_pin_f" 2>/dev/null) || continue
+		for _pin_o in "$_pin_old" "${_pin_old%_p*}"; do
+			if bc_names_version "$_pin_v" "$_pin_o"; then
+				problem "$_pin_pn-$_pin_new: $_pin_n still names $_pin_o ($_pin_v): --set $_pin_pn-$_pin_new:$_pin_n=VALUE, or --keep-pin $_pin_n"
 				break
 			fi
 		done
