@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "atomic.h"
+#include "distdir.h"
 #include "buf.h"
 #include "fetch.h"
 #include "hash.h"
@@ -25,7 +26,6 @@
 #include "srcuri.h"
 
 #define DEFAULT_KEYRING "/usr/share/openpgp-keys/kernel.org.asc"
-#define DEFAULT_DISTDIR "/var/cache/distfiles"
 
 static void
 usage(void)
@@ -850,8 +850,13 @@ run(int argc, char *argv[])
 		usage();
 		return DK_USAGE;
 	}
-	if (!opt.distdir)
-		opt.distdir = getenv("DISTDIR") && *getenv("DISTDIR") ? getenv("DISTDIR") : DEFAULT_DISTDIR;
+	/* -d, $DISTDIR, portageq distdir, /var/cache/distfiles (lib/distdir) */
+	{
+		struct dk_err e;
+
+		if (!(opt.distdir = distdir_find(opt.distdir, &e)))
+			dk_die(DK_FAIL, "%s", e.msg);
+	}
 	/* GENTOO_MIRRORS as portage reads it: empty means upstream only */
 	if (opt.nmirrors == 0 && (gm = getenv("GENTOO_MIRRORS"))) {
 		char *copy = mirrors_env = strdup(gm), *save = NULL, *w;
@@ -897,6 +902,15 @@ run(int argc, char *argv[])
 	if (opt.check) {
 		rc = check_distdir();
 		return dk_close_stdout() || rc ? DK_FAIL : DK_OK;
+	}
+	{
+		struct dk_err e;
+
+		/* created as pkgdev does, or one line instead of one per file */
+		if (distdir_ready(opt.distdir, &e) < 0) {
+			dk_perr(&e);
+			return DK_FAIL;
+		}
 	}
 	classify();
 	if (!nerrors)
