@@ -2,7 +2,6 @@
  * dist-kernel packages of a gentoo.git checkout. GPL-2.0-only. */
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,22 +14,16 @@
 #define DEFAULT_URL "https://www.kernel.org/releases.json"
 
 static const char synopsis[] =
-    "usage: dk-releases [-aq] [-C dir] [-p cat/pn]... [-u url | file | -]\n";
+    "usage: dk-releases [-aq] [-C DIR] [-p CAT/PN]... [-u URL | FILE | -]\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DK_USAGE);
-}
-
-/* -h: the synopsis on stdout (the option list lives in dk-releases(1)). */
-static void __attribute__((noreturn))
-help(void)
-{
-	fputs(synopsis, stdout);
-	exit(dk_close_stdout());
-}
+static const struct prog_opt options[] = {
+	{ 'a', "all", NULL, "a line for every series: SERIES TREE UPSTREAM MONIKER STATE [eol]" },
+	{ 'C', "directory", "DIR", "the gentoo.git checkout (default .)" },
+	{ 'p', "package", "CAT/PN", "a package to compare (default gentoo-kernel and vanilla-kernel)" },
+	{ 'q', "quiet", NULL, "no notes on standard error" },
+	{ 'u', "url", "URL", "releases.json's URL (default " DEFAULT_URL ")" },
+	{ 0 }
+};
 
 struct opts {
 	int all, quiet, url_given;
@@ -188,36 +181,28 @@ report(const struct opts *o, const struct series_plan *plan, struct buf *out)
 static void
 parse_args(struct opts *o, int argc, char **argv)
 {
-	static const struct option longs[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "directory", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "package", required_argument, NULL, 'p' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct prog p = { .synopsis = synopsis, .opts = options };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "aC:hp:qu:V", longs, NULL)) != -1) {
+	prog_init(&p, argv[0]);
+	while ((c = prog_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'a': o->all = 1; break;
 		case 'C': o->dir = optarg; break;
-		case 'h': help();
 		case 'p':
 			if (!(o->pkgs = realloc(o->pkgs, (o->npkgs + 1) * sizeof *o->pkgs)))
 				dk_die(DK_FAIL, "out of memory");
 			o->pkgs[o->npkgs++] = optarg;
 			break;
 		case 'q': o->quiet = 1; break;
-		case 'u': o->url = optarg; o->url_given = 1; break;
-		case 'V': printf("dk-releases %s\n", DK_VERSION); exit(dk_close_stdout());
-		default: usage();
+		case 'u': o->url = optarg, o->url_given = 1; break;
+		default: prog_usage(&p);
 		}
 	}
-	if (argc - optind > 1 || (argc - optind == 1 && o->url_given))
-		usage();
+	if (argc - optind > 1)
+		prog_usagef(&p, "one releases.json at most");
+	if (argc - optind == 1 && o->url_given)
+		prog_usagef(&p, "-u and a file exclude each other");
 	if (argc - optind == 1)
 		o->file = argv[optind];
 }
@@ -234,7 +219,6 @@ main(int argc, char **argv)
 	const char *name = NULL;
 	int status = DK_OK;
 
-	dk_setprog(argv[0]);
 	parse_args(&o, argc, argv);
 	/* every problem is found, and nothing printed on stdout unless none */
 	for (size_t i = 0; i < (o.npkgs ? o.npkgs : 2); i++) {
