@@ -40,9 +40,10 @@ LIBA = $(O)lib/libdk.a
 PROGS = $(sort $(notdir $(basename $(wildcard cmd/*.c))))
 BINS = $(PROGS:%=$(O)cmd/%)
 UNITS = $(patsubst %.c,$(O)%,$(sort $(wildcard t/unit/*.c)))
-MANS = $(PROGS:%=man/%.1)
-# contrib/ scripts that get a command in BINDIR.
+# contrib/ scripts that get a command in BINDIR, and their pages.
 CONTRIB_BINS = bump-kernels bump-kernels-bin
+CONTRIB_MANS = $(CONTRIB_BINS:%=man/dk-%.1)
+MANS = $(PROGS:%=man/%.1) $(CONTRIB_MANS)
 
 # Debian packages every build, test, demo and bench step needs.
 DEPS = \
@@ -126,6 +127,7 @@ install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	for p in $(PROGS); do install -m 755 cmd/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for p in $(PROGS); do install -m 644 man/$$p.1 $(DESTDIR)$(MANDIR)/man1/$$p.1; done
+	for m in $(CONTRIB_MANS); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	if [ -d contrib ] && [ -n "$$(ls contrib)" ]; then \
 		mkdir -p $(DESTDIR)$(DATADIR) && cp -R contrib/. $(DESTDIR)$(DATADIR)/ && \
 		chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR); fi
@@ -136,7 +138,7 @@ install: all
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
-	for p in $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for p in $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/dk-$$p.1; done
 	for p in $(PROGS) $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$p; done
 	rm -rf $(DESTDIR)$(DATADIR)
 

@@ -253,7 +253,7 @@ tx_rollback() {	# tx_rollback WHY
 
 # tx_init: $J for this checkout, and what a killed run left undone.
 tx_init() {
-	J=$(cd "$(git rev-parse --git-dir)" && pwd)/dk-$prog
+	J=$(cd "$(git rev-parse --git-dir)" && pwd)/$journal
 	if [ -d "$J" ] && [ "$dry" -eq 0 ]; then tx_rollback "a previous run was stopped"; fi
 }
 

@@ -135,12 +135,12 @@ _dk_glob() {
 # argument, then letters taking one.
 _dk_flags() {
 	case $1 in
-	bump-kernels) echo 'enS Kms' ;;
-	bump-kernels-bin) echo 'enS dKms' ;;
+	bump-kernels | bump-kernels-bin) echo 'eFnS dKkms' ;;
 	diff-export) echo 'Is bCopt' ;;
 	dk-build) echo 'aKq cdjkLr' ;;
 	dk-keygen) echo '- bcdst' ;;
 	dk-push) echo 'fknqSs aCdHijKtu' ;;
+	dk-releases) echo 'aq Cpu' ;;
 	ebuild-copy) echo 'fn Dky' ;;
 	ebuild-setvar) echo 'eg ip' ;;
 	manifest-gen) echo 'cflqSu djKMmt' ;;
@@ -162,12 +162,12 @@ _dk_optarg() {
 	diff-export:b)
 		_dk_reply "$(git for-each-ref --format='%(refname:short)' 2>/dev/null)" "$cur"
 		;;
-	diff-export:p)
+	diff-export:p | dk-releases:p)
 		compopt -o nospace 2>/dev/null
 		_dk_reply "$(_dk_pkgnames "$cur")" "$cur"
 		;;
 	ebuild-setvar:i) _dk_glob "$cur" .ebuild ;;
-	diff-export:[Ct] | manifest-gen:d | dk-build:L | bump-kernels-bin:d) _dk_dirs "$cur" ;;
+	diff-export:[Ct] | manifest-gen:d | dk-build:L | bump-kernels*:d | dk-releases:C) _dk_dirs "$cur" ;;
 	dk-push:[CHiK] | manifest-gen:[KM] | diff-export:o | dk-build:[cdk] | \
 	dk-keygen:c | bump-kernels:K | bump-kernels-bin:K) _dk_files "$cur" ;;
 	esac
@@ -186,6 +186,8 @@ _dk_old() {
 
 _dk() {
 	local prog=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]}
+	# installed as dk-bump-kernels(-bin): the same scripts
+	[[ $prog = dk-bump-kernels* ]] && prog=${prog#dk-}
 	local flags args i j l w opt='' ebuild='' mode=''
 	local -a ops=()
 	COMPREPLY=()
@@ -202,6 +204,13 @@ _dk() {
 		elif [[ $w = -- ]]; then
 			ops+=("${COMP_WORDS[@]:i+1:COMP_CWORD-i-1}")
 			break
+		elif [[ $w = --?* && ${#ops[@]} -eq 0 ]]; then
+			# a long option; those taking an argument skip the next word
+			case $prog:$w in
+			bump-kernels*:--set | bump-kernels*:--mirror | bump-kernels*:--distdir | \
+			bump-kernels*:--keyring | bump-kernels*:--keep-pin | \
+			dk-releases:--directory | dk-releases:--package | dk-releases:--url) opt=- ;;
+			esac
 		elif [[ $w = -?* && ${#ops[@]} -eq 0 ]]; then
 			# Letters up to the first that takes an argument: the rest
 			# of the word is that argument, or else the next word is.
@@ -223,7 +232,7 @@ _dk() {
 		fi
 	done
 	if [[ $opt ]]; then
-		_dk_optarg "$prog" "$opt" "$cur"
+		[[ $opt = - ]] || _dk_optarg "$prog" "$opt" "$cur"
 		return 0
 	fi
 	if [[ $cur = -* && ${#ops[@]} -eq 0 ]]; then
@@ -275,6 +284,7 @@ _dk() {
 		[[ ${COMPREPLY[*]} = *-\ * || ${COMPREPLY[*]} = *- ]] && compopt -o nospace 2>/dev/null
 		;;
 	dk-push) _dk_glob "$cur" .gpkg.tar ;;
+	dk-releases) ((n == 0)) && { _dk_glob "$cur" .json; _dk_reply - "$cur"; } ;;
 	manifest-gen) _dk_glob "$cur" .ebuild ;;
 	dk-keygen) _dk_files "$cur" ;;
 	diff-export) _dk_reply - "$cur" ;;
@@ -282,5 +292,5 @@ _dk() {
 	return 0
 }
 
-complete -F _dk bump-kernels bump-kernels-bin diff-export dk-build dk-keygen \
-	dk-push ebuild-copy ebuild-setvar manifest-gen
+complete -F _dk bump-kernels bump-kernels-bin dk-bump-kernels dk-bump-kernels-bin \
+	diff-export dk-build dk-keygen dk-push dk-releases ebuild-copy ebuild-setvar manifest-gen
