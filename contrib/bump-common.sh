@@ -144,7 +144,7 @@ bc_globals() {
 		REQUIRED_USE | PROPERTIES | RESTRICT | DEPEND | RDEPEND | BDEPEND | PDEPEND | \
 		IDEPEND | S | KERNEL_IUSE_* | QA_* | VERIFY_SIG_* | KV_*) continue ;;
 		esac
-		ebuild-setvar -g "$_n" "$1" >/dev/null 2>&1 && printf '%s\n' "$_n"
+		if ebuild-setvar -g "$_n" "$1" >/dev/null 2>&1; then printf '%s\n' "$_n"; fi
 	done
 }
 
@@ -190,7 +190,8 @@ bc_check_settings() {
 # bc_source PKGDIR OLD NEW: the ebuild ebuild-copy would copy; else
 # ebuild-copy's reason, and false.
 bc_source() {
-	_o=$(ebuild-copy -n "$1" "$2" "$3" 2>&1 >/dev/null)
+	# (|| : as set -e would end this subshell before the reason is told)
+	_o=$(ebuild-copy -n "$1" "$2" "$3" 2>&1 >/dev/null) || :
 	_src=$(printf '%s\n' "$_o" | sed -n 's/.*would copy \(.*\.ebuild\) to .*/\1/p' | head -n 1)
 	if [ -z "$_src" ]; then
 		printf '%s\n' "${_o#ebuild-copy: }" | head -n 1
