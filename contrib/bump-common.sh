@@ -255,7 +255,12 @@ tx_rollback() {	# tx_rollback WHY
 # tx_init: $J for this checkout, and what a killed run left undone.
 tx_init() {
 	J=$(cd "$(git rev-parse --git-dir)" && pwd)/$journal
-	if [ -d "$J" ] && [ "$dry" -eq 0 ]; then tx_rollback "a previous run was stopped"; fi
+	[ -d "$J" ] || return 0
+	if [ "$dry" -eq 0 ]; then
+		tx_rollback "a previous run was stopped"
+	else
+		warn "a previous run was stopped during $(cat "$J/pkg" 2>/dev/null): the next run undoes it first"
+	fi
 }
 
 # tx_trap: failure or ^C (INT, TERM, HUP) undoes the package under way.
