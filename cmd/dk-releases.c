@@ -121,6 +121,8 @@ load_text(const struct opts *o, struct buf *b, const char **name, struct dk_err 
 
 	if (o->file && strcmp(o->file, "-") == 0) {
 		*name = "<stdin>";
+		if (isatty(0))
+			dk_warn("reading releases.json from standard input; end with ^D");
 		if (read_all(0, b) < 0)
 			return dk_syserrf(e, *name, 0, "cannot read");
 		return 0;
