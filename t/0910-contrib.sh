@@ -1,6 +1,6 @@
 #!/bin/sh
 # t/0910-contrib.sh: contrib/Makefile (binpkg-docker's targets on dk-build
-# and dk-push), the bash completion, and make install/uninstall of contrib.
+# and dk-push) and the bash completion.
 # Licence: GPL-2.0-only.
 . "$(dirname "$0")/lib.sh"
 . "$DK_TOP/t/lib/gpg.sh"
@@ -121,6 +121,10 @@ else
 fi
 
 # --- bash completion ---
+# (the scripts' --help gives their long options: on PATH as installed)
+mkdir -p "$T/dkbin"
+ln -s "$DK_TOP/contrib/bump-kernels" "$T/dkbin/dk-bump-kernels"
+PATH=$DK_TOP/contrib:$T/dkbin:$PATH
 repo=$T/gentoo
 cp -R "$DATA/repo" "$repo"
 git -C "$repo" init -q -b master
@@ -193,8 +197,10 @@ cmp_c comp-ebuild-copy-k "$repo" 'keep
 testing' ebuild-copy -k ''
 cmp_c comp-bump-kernels-old "$repo/sys-kernel/gentoo-kernel" '6.18.1
 7.2.9' bump-kernels -n ''
-cmp_c comp-bump-kernels-new "$repo" '6.18.2' bump-kernels -s CONFIG_VER=1 6.18.1 ''
-cmp_c comp-bump-kernels-long "$repo" '6.18.2' bump-kernels --set CONFIG_VER=1 --mirror http://m 6.18.1 ''
+cmp_c comp-bump-kernels-new "$repo" '6.18.2' bump-kernels --set CONFIG_VER=1 6.18.1 ''
+cmp_c comp-bump-kernels-long "$repo" '6.18.2' bump-kernels --set=CONFIG_VER=1 --mirror http://m -k PATCHSET 6.18.1 ''
+cmp_c comp-bump-kernels-longs "$repo" '--keep-pin
+--keyring' bump-kernels --ke
 cmp_c comp-bump-kernels-pair2 "$repo" '6.18.1' bump-kernels 7.2.9 7.2.10 6
 cmp_c comp-bump-kernels-bin "$repo" '7.2.9' bump-kernels-bin -d /tmp ''
 cmp_c comp-dk-bump-kernels "$repo" '6.18.2' dk-bump-kernels -k PATCHSET 6.18.1 ''
@@ -206,9 +212,7 @@ cmp_c comp-bump-kernels-opts "$repo" '-F
 -e
 -h
 -k
--m
--n
--s' bump-kernels -
+-n' bump-kernels -
 cmp_c comp-dk-releases-opts "$repo" '-C
 -V
 -a
@@ -229,6 +233,15 @@ cmp_c comp-setvar-file "$repo/sys-kernel/gentoo-kernel" 'gentoo-kernel-7.2.9.ebu
 cmp_c comp-manifest-gen "$repo" 'sys-kernel/gentoo-kernel-bin/gentoo-kernel-bin-7.2.9.ebuild' manifest-gen -d /tmp sys-kernel/gentoo-kernel-bin/g
 cmp_c comp-keygen-type "$repo" 'ec' dk-keygen -b 4096 -t e
 cmp_c comp-optarg-glued "$repo" 'sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild' manifest-gen -j4 sys-kernel/gentoo-kernel/gentoo-kernel-7
+# long options, from each program's --help
+cmp_c comp-long-name "$repo" '--keywords' ebuild-copy --key
+cmp_c comp-long-arg "$repo" 'keep
+testing' ebuild-copy --keywords ''
+cmp_c comp-long-eq "$repo" '--keywords=keep' ebuild-copy --keywords=k
+cmp_c comp-long-then-operand "$repo" '6.18.1
+7.2.9' ebuild-copy --keywords keep --force sys-kernel/gentoo-kernel ''
+cmp_c comp-long-in-place "$repo/sys-kernel/gentoo-kernel" 'CONFIG_VER=' ebuild-setvar --in-place=gentoo-kernel-7.2.9.ebuild CONFIG_V
+cmp_c comp-long-only "$repo" '--mirror' manifest-gen --mir
 
 t_run comp-shellcheck 0 shellcheck -s bash "$DK_TOP/contrib/completion/dk.bash"
 t_run test-shellcheck 0 shellcheck -e SC1091 "$DK_TOP/t/0910-contrib.sh"
@@ -264,35 +277,4 @@ for s in bump-kernels bump-kernels-bin; do
 	t_run "$s: --set without =: usage" 2 "$DK_TOP/contrib/$s" --set CONFIG_VER 7.2.9 7.2.10
 done
 
-# --- make install / uninstall ---
-root=$T/root
-t_run install 0 mk -s -C "$DK_TOP" install DESTDIR="$root" PREFIX=/usr
-progs=$(cd "$DK_TOP/cmd" && for c in *.c; do echo "${c%.c}"; done)
-bad=
-for p in $progs; do
-	[ -x "$root/usr/bin/$p" ] || bad="$bad bin/$p"
-	[ -f "$root/usr/share/man/man1/$p.1" ] || bad="$bad man/$p.1"
-done
-for s in bump-kernels bump-kernels-bin; do
-	[ -f "$root/usr/share/man/man1/dk-$s.1" ] || bad="$bad man/dk-$s.1"
-done
-for p in $progs bump-kernels bump-kernels-bin; do
-	cmp -s "$root/usr/share/bash-completion/completions/$p" "$DK_TOP/contrib/completion/dk.bash" ||
-		bad="$bad completion/$p"
-done
-for s in bump-kernels bump-kernels-bin; do
-	[ -x "$root/usr/bin/$s" ] && [ -L "$root/usr/bin/$s" ] || bad="$bad bin/$s"
-	cmp -s "$root/usr/bin/$s" "$DK_TOP/contrib/$s" || bad="$bad $s-content"
-done
-cmp -s "$root/usr/share/dk/Makefile" "$MK" || bad="$bad share/dk/Makefile"
-t_eq install-tree '' "$bad"
-t_eq install-bin-link '../share/dk/bump-kernels' "$(readlink "$root/usr/bin/bump-kernels")"
-t_eq install-comp-link '../../dk/completion/dk.bash' "$(readlink "$root/usr/share/bash-completion/completions/dk-push")"
-t_run installed-bump-kernels-usage 2 "$root/usr/bin/bump-kernels"
-t_grep installed-bump-kernels-usage-msg '^usage: bump-kernels ' "$T/err"
-comp=$root/usr/share/bash-completion/completions/dk-push
-cmp_c installed-completion "$repo" 'ppc64le' dk-push -a p
-mk -f "$root/usr/share/dk/Makefile" -n prune-all >"$T/n" 2>&1
-t_out installed-makefile 'dk-build -a prune' "$T/n"
-t_run uninstall 0 mk -s -C "$DK_TOP" uninstall DESTDIR="$root" PREFIX=/usr
-t_eq uninstall-removes-all '' "$(find "$root" ! -type d)"
+# make install and uninstall: t/0930-install.sh
