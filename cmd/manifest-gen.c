@@ -869,6 +869,7 @@ gen_free(struct gen *g)
 		srcuri_mirrors_free(&g->given);
 	free(g->opt.mirrors);
 	free(g->mirrors_env);
+	free((char *)g->opt.distdir);	/* distdir_find's */
 }
 
 /* The run's list becomes one distfile each: the list's strings move. */
