@@ -81,6 +81,7 @@ DEPS = \
 	time			sys-process/time		/usr/bin/time \
 	xz-utils		app-arch/xz-utils		xz \
 	zstd			app-arch/zstd			zstd \
+	bsdutils		sys-apps/util-linux		script \
 	ca-certificates		app-misc/ca-certificates	/etc/ssl/certs/ca-certificates.crt
 # DEPS_HOST: debian, gentoo or other; empty: mk/deps.sh finds out.
 DEPS_HOST =
