@@ -1,0 +1,199 @@
+/* dk: image keys, builds and the prune choice. GPL-2.0-only. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "hash.h"
+#include "image.h"
+#include "tar.h"
+
+/* Appends a length-prefixed field, so "ab"+"c" differs from "a"+"bc". */
+static int
+field(struct buf *b, const char *s)
+{
+	s = s ? s : "";
+	return buf_printf(b, "%zu:", strlen(s)) < 0 || buf_adds(b, s) < 0 ? -1 : 0;
+}
+
+static int
+fields(struct buf *b, const char *what, char *const *v)
+{
+	size_t i, n = 0;
+
+	while (v && v[n])
+		n++;
+	if (field(b, what) < 0 || buf_printf(b, "%zu;", n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (field(b, v[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int
+image_key(const struct image_recipe *r, char key[17], struct dk_err *e)
+{
+	struct buf b = { 0 };
+	struct hash_set h = { 0 };
+	struct hash_result res;
+	size_t i;
+	int bad;
+
+	bad = field(&b, r->kind) | field(&b, r->arch) | field(&b, r->base_id ? r->base_id : r->base) |
+		field(&b, r->dockerfile) | fields(&b, "args", r->args) | fields(&b, "inputs", r->inputs);
+	for (i = 0; i < r->nfiles; i++)
+		if (r->files[i].keyed)
+			bad |= field(&b, r->files[i].name) | field(&b, r->files[i].text);
+	if (bad) {
+		buf_free(&b);
+		return dk_syserrf(e, NULL, 0, "image key");
+	}
+	if (hash_init(&h, HASH_SHA256, e) < 0 || hash_update(&h, b.s, b.len, e) < 0 || hash_final(&h, &res, e) < 0) {
+		hash_free(&h);
+		buf_free(&b);
+		return -1;
+	}
+	memcpy(key, res.sha256, 16);
+	key[16] = '\0';
+	buf_free(&b);
+	return 0;
+}
+
+int
+image_tag(const struct image_recipe *r, char tag[128], struct dk_err *e)
+{
+	char key[17];
+
+	if (image_key(r, key, e) < 0)
+		return -1;
+	if (snprintf(tag, 128, "dk-%s-%s:%s", r->kind, r->arch, key) >= 128)
+		return dk_errf(e, NULL, 0, "%s: arch name too long for a tag", r->arch);
+	return 0;
+}
+
+int
+image_build(struct engine *en, const struct image_recipe *r, const char *tag, const char *label,
+	const char *tmpdir, FILE *log, struct dk_err *e)
+{
+	struct buf args = { 0 }, labels = { 0 };
+	char ctx[PATH_MAX], **av = NULL, **lv = NULL;
+	struct tar_writer w;
+	size_t i, n = 0, nl = 0;
+	int fd = -1, ret = -1;
+
+	while (r->args && r->args[n])
+		n++;
+	while (r->labels && r->labels[nl])
+		nl++;
+	if (!(av = calloc(n + 2, sizeof *av)) || !(lv = calloc(nl + 4, sizeof *lv)))
+		goto nomem;
+	if (asprintf(&av[0], "BASE=%s", r->base) < 0)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		av[i + 1] = r->args[i];
+	if (asprintf(&lv[0], "%s=1", label) < 0 || asprintf(&lv[1], "dk.name=%s-%s", r->kind, r->arch) < 0 ||
+	    asprintf(&lv[2], "dk.arch=%s", r->arch) < 0)
+		goto nomem;
+	for (i = 0; i < nl; i++)
+		lv[i + 3] = r->labels[i];
+	if (engine_json_object(av, &args) < 0 || engine_json_object(lv, &labels) < 0)
+		goto nomem;
+	/* The context holds only the files named here: never the key. */
+	if (snprintf(ctx, sizeof ctx, "%s/.dk-context.XXXXXX", tmpdir) >= (int)sizeof ctx) {
+		dk_errf(e, tmpdir, 0, "path too long");
+		goto out;
+	}
+	if ((fd = mkstemp(ctx)) < 0) {
+		dk_syserrf(e, ctx, 0, "cannot create");
+		goto out;
+	}
+	unlink(ctx);
+	tar_writer_fd(&w, fd);
+	if (tar_add_mem(&w, "Dockerfile", 0644, r->dockerfile, strlen(r->dockerfile), e) < 0)
+		goto out;
+	for (i = 0; i < r->nfiles; i++) {
+		const struct image_file *f = &r->files[i];
+
+		if ((f->text ? tar_add_mem(&w, f->name, 0644, f->text, strlen(f->text), e)
+			     : tar_add_file(&w, f->name, f->path, e)) < 0)
+			goto out;
+	}
+	if (tar_writer_finish(&w, e) < 0)
+		goto out;
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		dk_syserrf(e, ctx, 0, "seek");
+		goto out;
+	}
+	ret = engine_build(en, fd, tag, "Dockerfile", args.s, labels.s, log, e);
+	goto out;
+nomem:
+	dk_syserrf(e, NULL, 0, "image %s", tag);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (av)
+		free(av[0]);
+	if (lv)
+		for (i = 0; i < 3; i++)
+			free(lv[i]);
+	free(av);
+	free(lv);
+	buf_free(&args);
+	buf_free(&labels);
+	return ret;
+}
+
+static long long
+created(const struct cfg_node *im)
+{
+	const char *s = cfg_str(cfg_member(im, "Created"));
+
+	return s ? strtoll(s, NULL, 10) : 0;
+}
+
+static const char *
+name_of(const struct cfg_node *im)
+{
+	return cfg_str(cfg_get(im, "Labels", "dk.name", (char *)NULL));
+}
+
+int
+image_prune_choice(const struct cfg_node *images, size_t **out, size_t *n)
+{
+	size_t i, j, cnt = 0, *v;
+
+	*out = NULL;
+	*n = 0;
+	if (!images || images->kind != CFG_LIST)
+		return 0;
+	if (!(v = calloc(images->n + 1, sizeof *v)))
+		return -1;
+	for (i = 0; i < images->n; i++) {
+		const char *ni = name_of(&images->kids[i]);
+		long long ci = created(&images->kids[i]);
+		int newer = 0;
+
+		for (j = 0; ni && j < images->n && !newer; j++) {
+			const char *nj = name_of(&images->kids[j]);
+
+			newer = j != i && nj && !strcmp(ni, nj) && created(&images->kids[j]) > ci;
+		}
+		if (newer)
+			v[cnt++] = i;
+	}
+	/* newest first: insertion sort, the lists are short */
+	for (i = 1; i < cnt; i++) {
+		size_t x = v[i];
+
+		for (j = i; j > 0 && created(&images->kids[v[j - 1]]) < created(&images->kids[x]); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}

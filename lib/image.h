@@ -1,0 +1,54 @@
+/* dk: dk-build's images: the key (tag) recipe, building one from a
+ * recipe, and which old images a prune removes. The key covers exactly
+ * what the image's content depends on, so a stale image is never reused
+ * and an unchanged one never rebuilt. GPL-2.0-only. */
+#ifndef DK_IMAGE_H
+#define DK_IMAGE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "engine.h"
+#include "err.h"
+
+/* A member of the build context: text in memory, or a file at path. */
+struct image_file {
+	const char *name;	/* in the context */
+	const char *text;	/* NULL: read path */
+	const char *path;
+	int keyed;		/* part of the key (text only) */
+};
+
+struct image_recipe {
+	const char *kind;	/* "deps", "kernel" */
+	const char *arch;
+	const char *base;	/* the FROM image (build arg BASE) */
+	const char *base_id;	/* its id: keyed */
+	const char *dockerfile;	/* its text: keyed */
+	char *const *args;	/* more build args "K=V": keyed (NULL-terminated) */
+	char *const *inputs;	/* more keyed strings, e.g. "base=COMMIT" */
+	char *const *labels;	/* "K=V" labels, not keyed (may be NULL) */
+	const struct image_file *files;
+	size_t nfiles;
+};
+
+/* The recipe's key, 16 hex digits: every keyed field, length-prefixed so
+ * that no two recipes share a serialisation. Returns 0 or -1 with e set. */
+int image_key(const struct image_recipe *r, char key[17], struct dk_err *e);
+/* The tag of r: "dk-KIND-ARCH:KEY" into tag (size 128). 0 or -1. */
+int image_tag(const struct image_recipe *r, char tag[128], struct dk_err *e);
+/* Builds r as tag on en: the context (Dockerfile and r's files, nothing
+ * else) is written to a temporary file in tmpdir, unlinked at once; label
+ * (set to "1"), dk.name=KIND-ARCH and dk.arch mark the image. The build's
+ * output goes to log. Returns 0 or -1 with e set. */
+int image_build(struct engine *en, const struct image_recipe *r, const char *tag, const char *label,
+	const char *tmpdir, FILE *log, struct dk_err *e);
+
+/* The images of an engine's image list (its JSON) that a prune removes:
+ * each one older than another with the same dk.name label (a newer build
+ * replaced it), newest first so that children go before their parents.
+ * Their indices go to *out (malloc'ed), their count to *n. 0 or -1. */
+int image_prune_choice(const struct cfg_node *images, size_t **out, size_t *n);
+
+#endif
