@@ -1,0 +1,51 @@
+/* dk: one kernel build in a container: create it from a typed spec, put
+ * the signing key in, start it, follow its log under a run-time and a
+ * log-silence limit, wait; then collect the binary packages it left.
+ * GPL-2.0-only. */
+#ifndef DK_BUILD_H
+#define DK_BUILD_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "err.h"
+
+enum build_end { BUILD_EXITED, BUILD_TIMEOUT, BUILD_STALL };
+
+struct build_run {
+	struct engine *en;
+	const struct engine_spec *spec;
+	const char *name;	/* the container's */
+	const char *key;	/* the signing key's path: /tmp/signing_key.pem, 0600 */
+	FILE *log;		/* the container's output goes here */
+	long timeout;		/* seconds it may run; 0: no limit */
+	long stall;		/* seconds its log may be silent; 0: no limit */
+	/* Each complete log line, for a status display (may be NULL). */
+	void (*line)(void *ctx, const char *s);
+	void *line_ctx;
+	/* what happened */
+	char *id;		/* the container (kept: the caller collects and removes) */
+	int code;		/* exit status when end is BUILD_EXITED */
+	enum build_end end;
+	long ran;		/* seconds */
+};
+
+/* Runs r's container until it exits or a limit ends it (then it is
+ * killed). Returns 0 (see r->end, r->code), or -1 with e set; r->id is
+ * set as soon as the container exists, for the caller to remove. */
+int build_container(struct build_run *r, struct dk_err *e);
+/* Fetches path from container id and moves every .gpkg.tar under it
+ * into dest (PATH below path's top directory kept), through a staging
+ * directory beside dest so that nothing half-written is ever there; the
+ * paths go to paths, space-separated. A missing path gives 1 (nothing to
+ * collect); else 0 or -1 with e set. */
+int build_collect(struct engine *en, const char *id, const char *path, const char *dest, struct buf *paths,
+	struct dk_err *e);
+/* Makes dir and its parents (mode 0755). 0 or -1 with e set. */
+int build_mkdirs(const char *dir, struct dk_err *e);
+/* "8h", "45m", "90s": secs for a message, into out (size 32). */
+const char *build_duration(long secs, char out[32]);
+
+#endif
