@@ -471,6 +471,11 @@ decode_arch(struct dec *d, const struct cfg_node *root, const struct cfg_node *a
 			decode_value(d, k, n, (char *)a);
 		}
 	}
+	{
+		const struct cfg_node *h = cfg_member(an, "hosts");
+
+		a->hosts_set = h && h->file && strcmp(h->file, "<defaults>");
+	}
 	/* empty lists rather than NULL for what the caller walks */
 	if (!a->hosts)
 		a->hosts = calloc(1, sizeof *a->hosts);

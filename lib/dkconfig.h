@@ -21,6 +21,7 @@ struct dkc_post {
 struct dkc_arch {
 	char *name;		/* "amd64", "arm64-musl" */
 	char **hosts;		/* engine URLs, the pool of this arch */
+	int hosts_set;		/* by the file or the environment, not a default */
 	char **engine_arch;	/* what the engines must report (empty: any) */
 	char *stage;		/* image name, or a stage3 tarball path */
 	char *cflags, *ldflags, *use;

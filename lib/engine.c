@@ -214,7 +214,14 @@ engine_call(struct engine *en, struct engine_req *r, struct dk_err *e)
 			dk_errf(e, NULL, 0, "%s: %s %s: interrupted", en->url, r->method, r->path);
 		else if (c.sink_failed)
 			; /* the sink set its own message */
-		else
+		else if (en->sock && rc == CURLE_COULDNT_CONNECT) {
+			long oe = 0;
+
+			/* curl would name "docker port 80", the made-up host of a socket URL */
+			curl_easy_getinfo(c.h, CURLINFO_OS_ERRNO, &oe);
+			dk_errf(e, NULL, 0, "%s: cannot connect to the unix socket %s%s%s", en->url, en->sock,
+				oe ? ": " : "", oe ? strerror((int)oe) : "");
+		} else
 			dk_errf(e, NULL, 0, "%s: %s %s: %s", en->url, r->method, r->path,
 				ebuf[0] ? ebuf : curl_easy_strerror(rc));
 		goto out;

@@ -82,19 +82,23 @@ image_build(struct engine *en, const struct image_recipe *r, const char *tag, co
 	struct buf args = { 0 }, labels = { 0 };
 	char ctx[PATH_MAX], **av = NULL, **lv = NULL;
 	struct tar_writer w;
-	size_t i, n = 0, nl = 0;
+	size_t i, n = 0, nh = 0, nl = 0;
 	int fd = -1, ret = -1;
 
 	while (r->args && r->args[n])
 		n++;
+	while (r->hints && r->hints[nh])
+		nh++;
 	while (r->labels && r->labels[nl])
 		nl++;
-	if (!(av = calloc(n + 2, sizeof *av)) || !(lv = calloc(nl + 4, sizeof *lv)))
+	if (!(av = calloc(n + nh + 2, sizeof *av)) || !(lv = calloc(nl + 4, sizeof *lv)))
 		goto nomem;
 	if (asprintf(&av[0], "BASE=%s", r->base) < 0)
 		goto nomem;
 	for (i = 0; i < n; i++)
 		av[i + 1] = r->args[i];
+	for (i = 0; i < nh; i++)
+		av[n + i + 1] = r->hints[i];
 	if (asprintf(&lv[0], "%s=1", label) < 0 || asprintf(&lv[1], "dk.name=%s-%s", r->kind, r->arch) < 0 ||
 	    asprintf(&lv[2], "dk.arch=%s", r->arch) < 0)
 		goto nomem;

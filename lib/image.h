@@ -27,6 +27,7 @@ struct image_recipe {
 	const char *base_id;	/* its id: keyed */
 	const char *dockerfile;	/* its text: keyed */
 	char *const *args;	/* more build args "K=V": keyed (NULL-terminated) */
+	char *const *hints;	/* build args that change no content (a cache): not keyed */
 	char *const *inputs;	/* more keyed strings, e.g. "base=COMMIT" */
 	char *const *labels;	/* "K=V" labels, not keyed (may be NULL) */
 	const struct image_file *files;
