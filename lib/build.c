@@ -317,3 +317,34 @@ clean:
 	remove_tree(stage);
 	return ret;
 }
+
+int
+build_log_has(const char *path, long from, const char *pattern)
+{
+	size_t pl = strlen(pattern), keep = 0;
+	char buf[65536 + 1024];
+	FILE *fp;
+	int found = 0;
+
+	if (!pl || pl > 1024 || !(fp = fopen(path, "r")))
+		return 0;
+	if (fseek(fp, from, SEEK_SET) < 0) {
+		fclose(fp);
+		return 0;
+	}
+	for (;;) {
+		size_t n = fread(buf + keep, 1, 65536, fp);
+
+		if (n == 0)
+			break;
+		n += keep;
+		if (memmem(buf, n, pattern, pl)) {
+			found = 1;
+			break;
+		}
+		keep = pl - 1 < n ? pl - 1 : n;
+		memmove(buf, buf + n - keep, keep);
+	}
+	fclose(fp);
+	return found;
+}

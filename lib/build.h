@@ -43,6 +43,9 @@ int build_container(struct build_run *r, struct dk_err *e);
  * collect); else 0 or -1 with e set. */
 int build_collect(struct engine *en, const char *id, const char *path, const char *dest, struct buf *paths,
 	struct dk_err *e);
+/* Whether the file at path holds pattern after offset from (read in
+ * pieces: flat memory). 1 or 0. */
+int build_log_has(const char *path, long from, const char *pattern);
 /* Makes dir and its parents (mode 0755). 0 or -1 with e set. */
 int build_mkdirs(const char *dir, struct dk_err *e);
 /* "8h", "45m", "90s": secs for a message, into out (size 32). */

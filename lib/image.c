@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include <fcntl.h>
+
 #include "hash.h"
 #include "image.h"
 #include "tar.h"
@@ -199,5 +201,84 @@ image_prune_choice(const struct cfg_node *images, size_t **out, size_t *n)
 	}
 	*out = v;
 	*n = cnt;
+	return 0;
+}
+
+int
+image_stage(struct engine *en, const char *stage, const char *arch, const char *label, FILE *log,
+	char tag[128], struct dk_err *e)
+{
+	struct engine_image im;
+	struct hash_result r;
+	char *path = NULL, repo[96];
+	int fd, ret = -1;
+
+	if (stage[0] != '/' && strncmp(stage, "./", 2) && strncmp(stage, "~/", 2)) {
+		if (snprintf(tag, 128, "%s", stage) >= 128)
+			return dk_errf(e, NULL, 0, "%s: stage image name too long", stage);
+		if (engine_image_inspect(en, tag, &im, e) < 0)
+			return -1;
+		ret = im.id ? 0 : dk_errf(e, NULL, 0, "%s: no stage image %s (docker pull it there, or configure a "
+			"stage3 tarball as stage)", en->url, tag);
+		engine_image_free(&im);
+		return ret;
+	}
+	if (!(path = config_path(stage)))
+		return dk_syserrf(e, NULL, 0, "%s", stage);
+	if (hash_file(path, HASH_SHA256, &r, e) < 0)
+		goto out;
+	snprintf(repo, sizeof repo, "dk-stage-%.80s", arch);
+	snprintf(tag, 128, "%s:%.16s", repo, r.sha256);
+	if (engine_image_inspect(en, tag, &im, e) < 0)
+		goto out;
+	if (im.id) {
+		engine_image_free(&im);
+		ret = 0;
+		goto out;
+	}
+	if (log) {
+		fprintf(log, "dk-build: %s: importing %s as %s\n", en->url, path, tag);
+		fflush(log);
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		dk_syserrf(e, path, 0, "cannot open");
+		goto out;
+	}
+	ret = engine_import(en, repo, tag + strlen(repo) + 1, label, fd, e);
+	close(fd);
+out:
+	free(path);
+	return ret;
+}
+
+int
+image_newest(struct engine *en, const char *name, char **id, struct dk_err *e)
+{
+	struct cfg_node is;
+	long long best = -1;
+	size_t i;
+	char *f = NULL;
+	int r;
+
+	*id = NULL;
+	if (asprintf(&f, "dk.name=%s", name) < 0)
+		return dk_syserrf(e, NULL, 0, "%s", name);
+	r = engine_images(en, f, &is, e);
+	free(f);
+	if (r < 0)
+		return -1;
+	for (i = 0; is.kind == CFG_LIST && i < is.n; i++) {
+		const char *s = cfg_str(cfg_member(&is.kids[i], "Id"));
+
+		if (s && created(&is.kids[i]) > best) {
+			best = created(&is.kids[i]);
+			free(*id);
+			if (!(*id = strdup(s))) {
+				cfg_free(&is);
+				return dk_syserrf(e, NULL, 0, "%s", name);
+			}
+		}
+	}
+	cfg_free(&is);
 	return 0;
 }

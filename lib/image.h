@@ -46,6 +46,17 @@ int image_tag(const struct image_recipe *r, char tag[128], struct dk_err *e);
 int image_build(struct engine *en, const struct image_recipe *r, const char *tag, const char *label,
 	const char *tmpdir, FILE *log, struct dk_err *e);
 
+/* The stage image of arch: stage is an image name the engine has, or a
+ * stage3 tarball (a path: "/…", "./…", "~/…") imported once as
+ * dk-stage-ARCH:SHA256 (the log says so). The image to use goes to tag
+ * (size 128). Returns 0, or -1 with e set (an image name the engine does
+ * not have is an error: dk never pulls behind the user's back). */
+int image_stage(struct engine *en, const char *stage, const char *arch, const char *label, FILE *log,
+	char tag[128], struct dk_err *e);
+/* The newest image on en whose dk.name label is name ("deps-amd64"),
+ * its id malloc'ed into *id (NULL when none). 0 or -1 with e set. */
+int image_newest(struct engine *en, const char *name, char **id, struct dk_err *e);
+
 /* The images of an engine's image list (its JSON) that a prune removes:
  * each one older than another with the same dk.name label (a newer build
  * replaced it), newest first so that children go before their parents.
