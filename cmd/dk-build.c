@@ -63,6 +63,7 @@ struct target {
 	char *paths;		/* collected packages */
 	int kept;		/* failed, but the kernel packages were kept */
 	long start;		/* this attempt's offset in the log */
+	const char *why;	/* of a retry: "panic", "timeout" */
 };
 
 /* The whole run: options, configuration, hosts, targets. */
@@ -445,8 +446,8 @@ open_hosts(struct run *r, const int *arches)
 			if (r->hosts[h].up && match)
 				r->pool[i][r->npool[i]++] = h;
 			else if (r->hosts[h].up && !strstr(r->hosts[h].why, "engine is"))
-				snprintf(r->hosts[h].why, sizeof r->hosts[h].why, "%s: engine is %s, not %s (for %s)",
-					r->hosts[h].url, r->hosts[h].en.arch, a->engine_arch[0], a->name);
+				snprintf(r->hosts[h].why, sizeof r->hosts[h].why, "%s: engine is %s, not %s",
+					r->hosts[h].url, r->hosts[h].en.arch, a->engine_arch[0]);
 		}
 	}
 }
@@ -563,7 +564,7 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 	struct dk_err e;
 	long long age;
 
-	if (image_stage(&h->en, a->stage, a->name, r->cfg.label, NULL, stage, &e) < 0 ||
+	if (image_stage(&h->en, a->stage, a->name, r->cfg.label, stderr, stage, &e) < 0 ||
 	    engine_image_inspect(&h->en, stage, &st, &e) < 0) {
 		problem(r, "%s: %s", a->name, e.msg);
 		return;
@@ -864,12 +865,14 @@ check_all(struct run *r)
 		for (i = 0; r->cfg.arches[ai].hosts[i]; i++) {
 			struct host *h = &r->hosts[host_index(r, r->cfg.arches[ai].hosts[i])];
 
-			problem(r, "%s: no usable %s host: %s", r->cfg.arches[ai].name, r->cfg.arches[ai].name,
-				h->why[0] ? h->why : h->url);
+			problem(r, "no usable %s host: %s", r->cfg.arches[ai].name, h->why[0] ? h->why : h->url);
 		}
 		if (!r->cfg.arches[ai].hosts[0])
-			problem(r, "%s: no hosts configured", r->cfg.arches[ai].name);
+			problem(r, "no %s hosts configured", r->cfg.arches[ai].name);
 	}
+	for (i = 0; i < r->nhosts; i++)
+		if (!r->hosts[i].up)
+			dk_warn("not used: %s", r->hosts[i].why);
 	free(arches);
 	if (r->problems)
 		return DK_FAIL;
@@ -995,6 +998,7 @@ run_kernel(struct run *r, size_t hi, struct target *t, FILE *log, const char *lp
 			b.end == BUILD_STALL ? " without output (stall:)" : " (timeout:)");
 		dk_warn("%s: timed out after %s%s", t->name, dur, b.end == BUILD_STALL ? " without output" : "");
 		out = r->cfg.retry_timeouts ? POOL_RETRY : POOL_FAILED;
+		t->why = "timeout";
 		goto done;
 	}
 	if (collect(r, hi, t, b.id, b.code, &e) < 0)
@@ -1011,6 +1015,7 @@ run_kernel(struct run *r, size_t hi, struct target *t, FILE *log, const char *lp
 
 		fprintf(log, "dk-build: %s: exit status %d%s\n", t->name, b.code, panic ? " after a panic" : "");
 		out = panic ? POOL_RETRY : POOL_FAILED;
+		t->why = "panic";
 	}
 	goto done;
 fail:
@@ -1023,7 +1028,7 @@ done:
 	if (b.id) {
 		if (b.code < 0 || b.end != BUILD_EXITED)	/* it may still run */
 			engine_kill(&h->en, b.id, &e2);
-		if (!r->keep || r->cancelled || out == POOL_OK)
+		if (!r->keep || r->cancelled)
 			engine_remove(&h->en, b.id, &e2);
 		else
 			fprintf(log, "dk-build: kept container %.12s\n", b.id);
@@ -1085,7 +1090,8 @@ run_target(void *ctx, size_t hi, struct pool_slot *slot, struct pool_target *pt)
 		t->start = ftell(log);
 		o = t->deps ? run_deps(r, t, log) : run_kernel(r, hi, t, log, lp);
 		if (o == POOL_RETRY && pt->attempts <= r->cfg.retries)
-			fprintf(log, "dk-build: %s: retrying (%d of %ld)\n", t->name, pt->attempts, r->cfg.retries);
+			fprintf(log, "dk-build: %s: %s: retrying (%d of %ld)\n", t->name, t->why, pt->attempts,
+				r->cfg.retries);
 		if (fclose(log) != 0)
 			dk_warn("%s: cannot write: %s", lp, strerror(errno));
 	}

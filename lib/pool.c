@@ -106,6 +106,7 @@ pool_run(struct pool *p, struct pool_target *t, size_t n, struct dk_err *e)
 	struct run r = { .p = p, .t = t, .n = n };
 	struct worker *w = NULL;
 	pthread_t *th = NULL;
+	int *used = NULL;
 	size_t i, j, started = 0;
 	long ok = 0;
 	int jobs = p->jobs > 0 ? p->jobs : 1;
@@ -128,12 +129,17 @@ pool_run(struct pool *p, struct pool_target *t, size_t n, struct dk_err *e)
 		ok = -1;
 		goto out;
 	}
+	/* which hosts get workers: decided before any starts (and takes work) */
+	if (!(used = calloc(p->nhosts + 1, sizeof *used))) {
+		dk_syserrf(e, NULL, 0, "pool");
+		ok = -1;
+		goto out;
+	}
+	for (i = 0; i < p->nhosts; i++)
+		for (j = 0; j < n && !used[i]; j++)
+			used[i] = t[j].state == 0 && p->serves(p->ctx, i, t[j].group);
 	for (i = 0; i < p->nhosts; i++) {
-		int used = 0;
-
-		for (j = 0; j < n && !used; j++)
-			used = t[j].state == 0 && p->serves(p->ctx, i, t[j].group);
-		for (j = 0; used && j < (size_t)jobs; j++) {
+		for (j = 0; used[i] && j < (size_t)jobs; j++) {
 			struct pool_slot *s = &r.slots[r.nslots];
 
 			s->host = i;
@@ -167,6 +173,7 @@ out:
 		pthread_join(th[i], NULL);
 	for (i = 0; ok >= 0 && i < n; i++)
 		ok += t[i].state == 2 && t[i].outcome == POOL_OK;
+	free(used);
 	free(r.slots);
 	free(w);
 	free(th);
