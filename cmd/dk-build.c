@@ -26,12 +26,36 @@
 #include "signkey.h"
 #include "tree.h"
 
-#define USAGE \
-	"usage: dk-build [-nqR] [-c file] [-d diff] [-j jobs] [-k key] [-L logdir] [-r retries] [-T duration]\n" \
-	"                [--allow-empty] [--keep-containers] [target ...]\n" \
-	"       dk-build [-c file] config\n" \
-	"       dk-build [-c file] status\n" \
-	"       dk-build [-a] [-c file] prune\n"
+static const char synopsis[] =
+	"usage: dk-build [-nqR] [-c file] [-d diff] [-j jobs] [-k key] [-L logdir] [-r retries]\n"
+	"                [-T duration] [--allow-empty] [--keep-containers] [target ...]\n"
+	"       dk-build [-c file] config\n"
+	"       dk-build [-c file] status\n"
+	"       dk-build [-a] [-c file] prune\n";
+
+enum { OPT_ALLOW_EMPTY = PROG_LONG, OPT_KEEP };
+
+static const struct prog_opt opts[] = {
+	{ 'a', "all", NULL, "prune: every dk image and the build cache, not only replaced ones" },
+	{ OPT_ALLOW_EMPTY, "allow-empty", NULL, "build even when local.diff is empty" },
+	{ 'c', "config", "FILE", "the configuration (default $XDG_CONFIG_HOME/dk/config.yaml)" },
+	{ 'd', "diff", "FILE", "local.diff to apply (default local_diff:)" },
+	{ 'j', "jobs", "N", "containers at once per engine (1-64)" },
+	{ OPT_KEEP, "keep-containers", NULL, "keep the containers after the build" },
+	{ 'k', "key", "FILE", "the module-signing key (default signing_key:)" },
+	{ 'L', "logdir", "DIR", "where the build logs go (default logdir:)" },
+	{ 'n', "dry-run", NULL, "make every check, build nothing" },
+	{ 'q', "quiet", NULL, "no status block on a terminal" },
+	{ 'R', "refresh-deps", NULL, "rebuild the deps images with a new gentoo.git snapshot" },
+	{ 'r', "retries", "N", "retries after a kernel panic (0-100)" },
+	{ 'T', "timeout", "DURATION", "end a container running longer (e.g. 90m, 8h; 0: none)" },
+	{ 0 },
+};
+
+static const struct prog_alias aliases[] = {
+	{ 'K', NULL, OPT_KEEP },
+	{ 0 },
+};
 
 struct host {
 	char *url;
@@ -119,80 +143,57 @@ problem(struct run *r, const char *fmt, ...)
 
 /* ---- options, configuration, targets ---- */
 
-enum { OPT_ALLOW_EMPTY = 256, OPT_KEEP };
-
-/* A whole number from min to max, else a usage error. */
-static long
-number(const char *opt, const char *arg, long min, long max)
+static int
+is_mode(const char *s)
 {
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(arg, &end, 10);
-	if (errno || !*arg || *end || v < min || v > max) {
-		dk_warn("%s: '%s' is not a whole number from %ld to %ld", opt, arg, min, max);
-		fputs(USAGE, stderr);
-		exit(DK_USAGE);
-	}
-	return (long)v;
+	return !strcmp(s, "config") || !strcmp(s, "status") || !strcmp(s, "prune") || !strcmp(s, "prune-all");
 }
 
+/* Options, also after a mode word ("prune -a" as "-a prune"). */
 static void
 options(struct run *r, int *argc, char ***argv)
 {
-	static const struct option longs[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
-		{ "config", required_argument, NULL, 'c' },
-		{ "diff", required_argument, NULL, 'd' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "keep-containers", no_argument, NULL, OPT_KEEP },
-		{ "key", required_argument, NULL, 'k' },
-		{ "logdir", required_argument, NULL, 'L' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "refresh-deps", no_argument, NULL, 'R' },
-		{ "retries", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	struct prog p = { .synopsis = synopsis, .opts = opts, .aliases = aliases };
+	int c, modes = 0;
 
+	prog_init(&p, (*argv)[0]);
 	r->jobs = r->retries = r->timeout = -1;
-	while ((c = getopt_long(*argc, *argv, "ac:d:hj:Kk:L:nqRr:T:V", longs, NULL)) != -1) {
-		switch (c) {
-		case 'a': r->all = 1; break;
-		case 'c': r->cfgfile = optarg; break;
-		case 'd': r->diff_opt = optarg; break;
-		case 'h': fputs(USAGE, stdout); exit(dk_close_stdout());
-		case 'j': r->jobs = number("--jobs", optarg, 1, 64); break;
-		case 'K':
-			dk_warn("-K is deprecated: it is --keep-containers now");
-			/* fall through */
-		case OPT_KEEP: r->keep = 1; break;
-		case 'k': r->key_opt = optarg; break;
-		case 'L': r->logdir_opt = optarg; break;
-		case 'n': r->dry = 1; break;
-		case 'q': r->quiet = 1; break;
-		case 'R': r->refresh = 1; break;
-		case 'r': r->retries = number("--retries", optarg, 0, 100); break;
-		case 'T':
-			if (dkconfig_duration(optarg, &r->timeout) < 0) {
-				dk_warn("--timeout: '%s' is not a duration (e.g. 90m, 8h; 0: none)", optarg);
-				fputs(USAGE, stderr);
-				exit(DK_USAGE);
+	for (;;) {
+		while ((c = prog_getopt(&p, *argc, *argv)) != -1) {
+			switch (c) {
+			case 'a': r->all = 1; break;
+			case 'c': r->cfgfile = optarg; break;
+			case 'd': r->diff_opt = optarg; break;
+			case 'j': r->jobs = prog_number("--jobs", optarg, 1, 64); break;
+			case OPT_KEEP: r->keep = 1; break;
+			case 'k': r->key_opt = optarg; break;
+			case 'L': r->logdir_opt = optarg; break;
+			case 'n': r->dry = 1; break;
+			case 'q': r->quiet = 1; break;
+			case 'R': r->refresh = 1; break;
+			case 'r': r->retries = prog_number("--retries", optarg, 0, 100); break;
+			case 'T':
+				if (dkconfig_duration(optarg, &r->timeout) < 0)
+					prog_usagef(&p, "--timeout: '%s' is not a duration (e.g. 90m, 8h; 0: none)", optarg);
+				break;
+			case OPT_ALLOW_EMPTY: r->allow_empty = 1; break;
+			default: prog_usage(&p);
 			}
+		}
+		if (modes++ || optind >= *argc || !is_mode((*argv)[optind]) || optind + 1 >= *argc)
 			break;
-		case 'V': printf("dk-build %s\n", DK_VERSION); exit(dk_close_stdout());
-		case OPT_ALLOW_EMPTY: r->allow_empty = 1; break;
-		default: fputs(USAGE, stderr); exit(DK_USAGE);
+		/* the mode word first, then its options: move it to the end */
+		{
+			char *m = (*argv)[optind];
+
+			memmove(&(*argv)[optind], &(*argv)[optind + 1], (size_t)(*argc - optind - 1) * sizeof **argv);
+			(*argv)[*argc - 1] = m;
 		}
 	}
 	*argc -= optind;
 	*argv += optind;
+	if (*argc > 1 && is_mode((*argv)[0]))
+		prog_usagef(&p, "%s takes no targets", (*argv)[0]);
 }
 
 /* Loads and checks the configuration; options override it. */
@@ -313,16 +314,11 @@ read_targets(struct run *r, int argc, char **argv, char ***names, size_t *n)
 		const char *s = argc ? argv[i] : NULL;
 
 		if (!s) {
-			if (isatty(0))
-				dk_warn("reading targets from standard input; end with ^D");
-			lines_init(&l, stdin, "<stdin>");
-			while (lines_next(&l, &e) >= 0) {
-				char *p = l.line + strspn(l.line, " \t"), *end = p + strlen(p);
-
-				while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-					*--end = '\0';
-				if (*p && *p != '#' && (*n + 1 < cap || (*names = realloc(*names, (cap = cap * 2 + 16) * sizeof **names))))
-					(*names)[(*n)++] = strdup(p);
+			prog_input(&l, "targets");
+			while (lines_next_data(&l, &e) >= 0) {
+				if (*n + 1 >= cap && !(*names = realloc(*names, (cap = cap * 2 + 16) * sizeof **names)))
+					dk_die(DK_FAIL, "out of memory");
+				(*names)[(*n)++] = strdup(l.line);
 			}
 			lines_free(&l);
 			if (e.msg[0])
@@ -1430,14 +1426,13 @@ main(int argc, char *argv[])
 	size_t nnames = 0, i, j;
 	int ret;
 
-	dk_setprog(argv[0]);
 	options(&r, &argc, &argv);
 	configure(&r);
 	if (argc == 1 && !strcmp(argv[0], "config"))
 		return dkconfig_dump(&r.raw, stdout) < 0 ? DK_FAIL : dk_close_stdout();
 	read_targets(&r, argc, argv, &names, &nnames);
 	if (nnames == 0) {
-		fputs(USAGE, stderr);
+		fputs(synopsis, stderr);
 		return DK_USAGE;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
