@@ -118,6 +118,7 @@ struct run {
 	struct pool_target *pts;
 	volatile sig_atomic_t cancelled;
 	int tty, status_lines, problems;
+	int diff_empty;
 };
 
 #define DS(r, ai, h) (&(r)->ds[(ai) * (r)->nhosts + (h)])
@@ -781,6 +782,7 @@ check_diff(struct run *r)
 		problem(r, "%s (local.diff)", e.msg);
 		return;
 	}
+	r->diff_empty = !b.len;
 	if (!b.len && !r->allow_empty)
 		problem(r, "%s: local.diff is empty: the build would run on the tree's old version "
 			"(--allow-empty to build it anyway)", r->diff);
@@ -850,7 +852,7 @@ check_all(struct run *r)
 
 		if (tree_commit(r->cfg.repo, r->cfg.base, r->base, &e) < 0)
 			problem(r, "%s", e.msg);
-		else if (kernel && r->diffsum[0] && r->problems == 0 &&
+		else if (kernel && r->diffsum[0] && r->problems == 0 && !r->diff_empty &&
 			 tree_check_diff(r->cfg.repo, r->base, r->diff, r->logdir, &e) < 0)
 			problem(r, "%s", e.msg);
 	}
