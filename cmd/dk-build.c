@@ -1430,8 +1430,11 @@ main(int argc, char *argv[])
 
 	options(&r, &argc, &argv);
 	configure(&r);
-	if (argc == 1 && !strcmp(argv[0], "config"))
-		return dkconfig_dump(&r.raw, stdout) < 0 ? DK_FAIL : dk_close_stdout();
+	if (argc == 1 && !strcmp(argv[0], "config")) {
+		ret = dkconfig_dump(&r.raw, stdout) < 0 ? DK_FAIL : DK_OK;
+		finish(&r);
+		return dk_close_stdout() != DK_OK ? DK_FAIL : ret;
+	}
 	read_targets(&r, argc, argv, &names, &nnames);
 	if (nnames == 0) {
 		fputs(synopsis, stderr);
