@@ -226,63 +226,26 @@ configure(struct run *r)
 		dk_die(DK_FAIL, "out of memory");
 }
 
-static int
-is_series(const char *s)
-{
-	int dots = 0;
-
-	if (!*s || *s == '.')
-		return 0;
-	for (; *s; s++) {
-		if (*s == '.')
-			dots++;
-		else if (*s < '0' || *s > '9')
-			return 0;
-	}
-	return dots == 1 && s[-1] != '.';
-}
-
 /* Parses name into t: 0, or -1 when it is no known form. */
 static int
 parse_target(const struct run *r, const char *name, struct target *t)
 {
-	size_t n = strlen(name), i, best = 0;
-	const struct dkc_arch *a = NULL;
-	const char *rest;
+	struct dkc_target dt;
+	int ret;
 
 	memset(t, 0, sizeof *t);
-	if (!strncmp(name, "build-", 6) && n > 18 && !strcmp(name + n - 12, "-kernel-deps")) {
-		if (!(a = dkconfig_arch(&r->cfg, name + 6, n - 18)))
-			return -1;
-		t->deps = 1;
-	} else {
-		/* the longest arch name that prefixes it: "amd64-musl-…" */
-		for (i = 0; i < r->cfg.narches; i++) {
-			size_t l = strlen(r->cfg.arches[i].name);
-
-			if (l > best && !strncmp(name, r->cfg.arches[i].name, l) && name[l] == '-') {
-				best = l;
-				a = &r->cfg.arches[i];
-			}
-		}
-		if (!a)
-			return -1;
-		rest = name + best + 1;
-		for (i = 0; r->cfg.packages[i] && !t->pkg; i++) {
-			size_t l = strlen(r->cfg.packages[i]);
-
-			if (!strncmp(rest, r->cfg.packages[i], l) && rest[l] == '-' && is_series(rest + l + 1)) {
-				t->pkg = strndup(rest, l);
-				t->series = strdup(rest + l + 1);
-			}
-		}
-		if (!t->pkg)
-			return -1;
-	}
-	t->arch = a;
-	t->ai = (size_t)(a - r->cfg.arches);
-	t->name = strdup(name);
+	if ((ret = dkconfig_target(&r->cfg, name, &dt)) == -2)
+		dk_die(DK_FAIL, "out of memory");
+	if (ret < 0)
+		return -1;
+	t->arch = dt.arch;
+	t->deps = dt.deps;
+	t->pkg = dt.pkg;
+	t->series = dt.series;
+	t->ai = (size_t)(dt.arch - r->cfg.arches);
 	t->pt.group = t->ai;
+	if (!(t->name = strdup(name)))
+		dk_die(DK_FAIL, "out of memory");
 	return 0;
 }
 
@@ -518,37 +481,6 @@ kernel_recipe(struct run *r, const struct dkc_arch *a, struct deps_state *ds, st
 		.dockerfile = buf_str(&r->df_kernel), .inputs = p->inputs, .files = p->files, .nfiles = 4 };
 }
 
-/* Whether the devices (and /dev/steve) exist on the host: a throw-away
- * container with the same device list, created, started, removed. */
-static int
-try_devices(struct host *h, const char *image, const char *label, char *const *dev, int steve, struct dk_err *e)
-{
-	char *devs[64], *cmd[] = { "/bin/sh", "-c", "true", NULL }, lab[128], *labels[] = { lab, NULL };
-	struct engine_spec sp = { .image = image, .cmd = cmd, .labels = labels, .devices = devs };
-	struct buf conf = { 0 };
-	struct dk_err e2;
-	char *id = NULL;
-	size_t n = 0;
-	int code = 0, ret = -1;
-
-	for (; dev[n] && n < 62; n++)
-		devs[n] = dev[n];
-	if (steve)
-		devs[n++] = "/dev/steve";
-	devs[n] = NULL;
-	snprintf(lab, sizeof lab, "%s=1", label);
-	if (engine_container_json(&sp, &conf) < 0)
-		return dk_syserrf(e, NULL, 0, "devices");
-	if (engine_create(&h->en, NULL, conf.s, &id, e) == 0 && engine_start(&h->en, id, e) == 0 &&
-	    engine_wait(&h->en, id, &code, e) == 0)
-		ret = 0;
-	if (id)
-		engine_remove(&h->en, id, &e2);
-	free(id);
-	buf_free(&conf);
-	return ret;
-}
-
 /* The checks of arch ai on host h: stage, devices, the deps image's
  * state and the delta its snapshot needs. */
 static void
@@ -566,9 +498,10 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 		problem(r, "%s: %s", a->name, e.msg);
 		return;
 	}
-	if (try_devices(h, stage, r->cfg.label, a->devices, r->cfg.steve != DKC_STEVE_OFF, &e) == 0) {
+	if (build_probe_devices(&h->en, stage, r->cfg.label, a->devices, r->cfg.steve != DKC_STEVE_OFF, &e) == 0) {
 		h->steve = r->cfg.steve != DKC_STEVE_OFF;
-	} else if (r->cfg.steve == DKC_STEVE_AUTO && try_devices(h, stage, r->cfg.label, a->devices, 0, &e) == 0) {
+	} else if (r->cfg.steve == DKC_STEVE_AUTO &&
+		   build_probe_devices(&h->en, stage, r->cfg.label, a->devices, 0, &e) == 0) {
 		h->steve = 0;	/* builds take MAKEOPTS from the engine's CPU count */
 	} else {
 		problem(r, "%s: devices %s: %s", h->url, a->devices[0] || r->cfg.steve == DKC_STEVE_ON ? "" : "(none)",
@@ -1301,66 +1234,20 @@ do_status(struct run *r)
 	return bad ? DK_FAIL : DK_OK;
 }
 
-/* The ids of engine list n, for counting what a prune removed. */
-static size_t
-count_gone(const struct cfg_node *before, const struct cfg_node *after)
-{
-	size_t i, j, gone = 0;
-
-	for (i = 0; before->kind == CFG_LIST && i < before->n; i++) {
-		const char *id = field(&before->kids[i], "Id");
-		int still = 0;
-
-		for (j = 0; after->kind == CFG_LIST && j < after->n && !still; j++)
-			still = !strcmp(id, field(&after->kids[j], "Id"));
-		gone += !still;
-	}
-	return gone;
-}
-
 static int
 prune_host(struct run *r, struct host *h, int all)
 {
-	struct cfg_node cb = { 0 }, ib = { 0 }, ca = { 0 }, ia = { 0 };
-	unsigned long long freed = 0;
-	size_t *pick = NULL, n = 0, i;
+	struct image_pruned pr;
 	struct dk_err e;
 	char sz[32];
-	int ret = -1;
 
-	if (engine_containers(&h->en, r->cfg.label, &cb, &e) < 0 || engine_images(&h->en, r->cfg.label, &ib, &e) < 0 ||
-	    engine_prune(&h->en, r->cfg.label, all, &freed, &e) < 0)
-		goto out;
-	/* Not current: an older image of the same name, which a newer build
-	 * replaced; one still in use is kept. */
-	if (!all) {
-		if (engine_images(&h->en, r->cfg.label, &ia, &e) < 0 || image_prune_choice(&ia, &pick, &n) < 0)
-			goto out;
-		for (i = 0; i < n; i++) {
-			const struct cfg_node *im = &ia.kids[pick[i]];
-			int rr = engine_remove_image(&h->en, field(im, "Id"), &e);
-
-			if (rr < 0)
-				dk_perr(&e);
-			else if (rr == 0)
-				freed += strtoull(field(im, "Size"), NULL, 10);
-		}
-		cfg_free(&ia);
-	}
-	if (engine_containers(&h->en, r->cfg.label, &ca, &e) < 0 || engine_images(&h->en, r->cfg.label, &ia, &e) < 0)
-		goto out;
-	human(freed, sz, sizeof sz);
-	printf("%s pruned %zu containers %zu images %s\n", h->url, count_gone(&cb, &ca), count_gone(&ib, &ia), sz);
-	ret = 0;
-out:
-	if (ret < 0)
+	if (image_prune(&h->en, r->cfg.label, all, &pr, &e) < 0) {
 		dk_perr(&e);
-	free(pick);
-	cfg_free(&cb);
-	cfg_free(&ib);
-	cfg_free(&ca);
-	cfg_free(&ia);
-	return ret;
+		return -1;
+	}
+	human(pr.freed, sz, sizeof sz);
+	printf("%s pruned %zu containers %zu images %s\n", h->url, pr.containers, pr.images, sz);
+	return 0;
 }
 
 static int

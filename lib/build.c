@@ -181,6 +181,36 @@ out:
 	return ret;
 }
 
+int
+build_probe_devices(struct engine *en, const char *image, const char *label, char *const *dev, int steve,
+	struct dk_err *e)
+{
+	char *devs[64], *cmd[] = { "/bin/sh", "-c", "true", NULL }, lab[128], *labels[] = { lab, NULL };
+	struct engine_spec sp = { .image = image, .cmd = cmd, .labels = labels, .devices = devs };
+	struct buf conf = { 0 };
+	struct dk_err e2;
+	char *id = NULL;
+	size_t n = 0;
+	int code = 0, ret = -1;
+
+	for (; dev && dev[n] && n < 62; n++)
+		devs[n] = dev[n];
+	if (steve)
+		devs[n++] = "/dev/steve";
+	devs[n] = NULL;
+	snprintf(lab, sizeof lab, "%s=1", label);
+	if (engine_container_json(&sp, &conf) < 0)
+		return dk_syserrf(e, NULL, 0, "devices");
+	if (engine_create(en, NULL, conf.s, &id, e) == 0 && engine_start(en, id, e) == 0 &&
+	    engine_wait(en, id, &code, e) == 0)
+		ret = 0;
+	if (id)
+		engine_remove(en, id, &e2);
+	free(id);
+	buf_free(&conf);
+	return ret;
+}
+
 /* ---- collecting ---- */
 
 struct feed {

@@ -36,6 +36,12 @@ struct build_run {
  * killed). Returns 0 (see r->end, r->code), or -1 with e set; r->id is
  * set as soon as the container exists, for the caller to remove. */
 int build_container(struct build_run *r, struct dk_err *e);
+/* Whether devices (and /dev/steve with steve set) exist on en's host: a
+ * throw-away container of image with that device list (labelled label),
+ * created, started and removed. Returns 0, or -1 with e holding the
+ * engine's reason. */
+int build_probe_devices(struct engine *en, const char *image, const char *label, char *const *devices, int steve,
+	struct dk_err *e);
 /* Fetches path from container id and moves every .gpkg.tar under it
  * into dest (PATH below path's top directory kept), through a staging
  * directory beside dest so that nothing half-written is ever there; the

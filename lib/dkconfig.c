@@ -582,6 +582,62 @@ dkconfig_arch(const struct dkconfig *d, const char *name, size_t n)
 	return NULL;
 }
 
+static int
+is_series(const char *s)
+{
+	int dots = 0;
+
+	if (!*s || *s == '.')
+		return 0;
+	for (; *s; s++) {
+		if (*s == '.')
+			dots++;
+		else if (*s < '0' || *s > '9')
+			return 0;
+	}
+	return dots == 1 && s[-1] != '.';
+}
+
+int
+dkconfig_target(const struct dkconfig *d, const char *name, struct dkc_target *t)
+{
+	size_t n = strlen(name), i, best = 0;
+	const char *rest;
+
+	memset(t, 0, sizeof *t);
+	if (!strncmp(name, "build-", 6) && n > 18 && !strcmp(name + n - 12, "-kernel-deps")) {
+		t->deps = 1;
+		return (t->arch = dkconfig_arch(d, name + 6, n - 18)) ? 0 : -1;
+	}
+	for (i = 0; i < d->narches; i++) {
+		size_t l = strlen(d->arches[i].name);
+
+		if (l > best && !strncmp(name, d->arches[i].name, l) && name[l] == '-') {
+			best = l;
+			t->arch = &d->arches[i];
+		}
+	}
+	if (!t->arch)
+		return -1;
+	rest = name + best + 1;
+	for (i = 0; d->packages[i]; i++) {
+		size_t l = strlen(d->packages[i]);
+
+		if (!strncmp(rest, d->packages[i], l) && rest[l] == '-' && is_series(rest + l + 1)) {
+			t->pkg = strndup(rest, l);
+			t->series = strdup(rest + l + 1);
+			if (!t->pkg || !t->series) {
+				free(t->pkg);
+				free(t->series);
+				return -2;
+			}
+			return 0;
+		}
+	}
+	t->arch = NULL;
+	return -1;
+}
+
 char *const *
 dkconfig_post(const struct dkc_arch *a, const char *series)
 {

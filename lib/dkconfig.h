@@ -68,6 +68,17 @@ int dkconfig_decode(struct dkconfig *d, const struct config *c, struct buf *prob
 void dkconfig_free(struct dkconfig *d);
 /* The arch named name (n bytes), or NULL. */
 const struct dkc_arch *dkconfig_arch(const struct dkconfig *d, const char *name, size_t n);
+/* A target name parsed: build-ARCH-kernel-deps, or ARCH-PKG-SERIES with
+ * the longest configured arch that prefixes it ("amd64-musl-…") and a
+ * configured package. */
+struct dkc_target {
+	const struct dkc_arch *arch;
+	int deps;		/* build-ARCH-kernel-deps */
+	char *pkg, *series;	/* malloc'ed (kernel targets) */
+};
+/* Parses name into t. Returns 0, -1 when it is no known form, or -2 when
+ * out of memory. */
+int dkconfig_target(const struct dkconfig *d, const char *name, struct dkc_target *t);
 /* The POST_PKGS of series on arch a (its own list, else "default"). */
 char *const *dkconfig_post(const struct dkc_arch *a, const char *series);
 /* Writes c's merged tree to fp as YAML that config_load reads back to the

@@ -282,3 +282,71 @@ image_newest(struct engine *en, const char *name, char **id, struct dk_err *e)
 	cfg_free(&is);
 	return 0;
 }
+
+static const char *
+member_str(const struct cfg_node *n, const char *key)
+{
+	const char *s = cfg_str(cfg_member(n, key));
+
+	return s ? s : "";
+}
+
+/* How many ids of list before are not in list after. */
+static size_t
+count_gone(const struct cfg_node *before, const struct cfg_node *after)
+{
+	size_t i, j, gone = 0;
+
+	for (i = 0; before->kind == CFG_LIST && i < before->n; i++) {
+		const char *id = member_str(&before->kids[i], "Id");
+		int still = 0;
+
+		for (j = 0; after->kind == CFG_LIST && j < after->n && !still; j++)
+			still = !strcmp(id, member_str(&after->kids[j], "Id"));
+		gone += !still;
+	}
+	return gone;
+}
+
+int
+image_prune(struct engine *en, const char *label, int all, struct image_pruned *out, struct dk_err *e)
+{
+	struct cfg_node cb = { 0 }, ib = { 0 }, ca = { 0 }, ia = { 0 };
+	size_t *pick = NULL, n = 0, i;
+	int ret = -1;
+
+	memset(out, 0, sizeof *out);
+	if (engine_containers(en, label, &cb, e) < 0 || engine_images(en, label, &ib, e) < 0 ||
+	    engine_prune(en, label, all, &out->freed, e) < 0)
+		goto out;
+	if (!all) {
+		if (engine_images(en, label, &ia, e) < 0)
+			goto out;
+		if (image_prune_choice(&ia, &pick, &n) < 0) {
+			dk_syserrf(e, NULL, 0, "%s: prune", en->url);
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			const struct cfg_node *im = &ia.kids[pick[i]];
+			int r = engine_remove_image(en, member_str(im, "Id"), e);
+
+			if (r < 0)
+				goto out;
+			if (r == 0)
+				out->freed += strtoull(member_str(im, "Size"), NULL, 10);
+		}
+		cfg_free(&ia);
+	}
+	if (engine_containers(en, label, &ca, e) < 0 || engine_images(en, label, &ia, e) < 0)
+		goto out;
+	out->containers = count_gone(&cb, &ca);
+	out->images = count_gone(&ib, &ia);
+	ret = 0;
+out:
+	free(pick);
+	cfg_free(&cb);
+	cfg_free(&ib);
+	cfg_free(&ca);
+	cfg_free(&ia);
+	return ret;
+}

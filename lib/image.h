@@ -63,4 +63,15 @@ int image_newest(struct engine *en, const char *name, char **id, struct dk_err *
  * Their indices go to *out (malloc'ed), their count to *n. 0 or -1. */
 int image_prune_choice(const struct cfg_node *images, size_t **out, size_t *n);
 
+/* What image_prune removed. */
+struct image_pruned {
+	size_t containers, images;	/* counted before and after: what is gone */
+	unsigned long long freed;	/* bytes, as the engine reports them */
+};
+/* Prunes en: stopped containers with label and the images a newer build
+ * of the same name replaced (image_prune_choice; one in use stays), or
+ * with all every unused image with label and the build cache. Returns 0
+ * with the counts in out, or -1 with e set. */
+int image_prune(struct engine *en, const char *label, int all, struct image_pruned *out, struct dk_err *e);
+
 #endif

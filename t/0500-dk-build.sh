@@ -15,7 +15,7 @@ t_run "a config error is exit 1" 1 dk-build -c "$T/bad.yaml" amd64-gentoo-kernel
 t_grep "a config error names file:line:column" "^dk-build: $T/bad.yaml:2:[0-9]+: " "$T/err"
 t_run "an unknown target is exit 2" 2 dk-build amd64-gentoo-kernel-x ppc64le-gentoo-kernel-6.6
 t_grep "an unknown target is named" "^dk-build: unknown target 'amd64-gentoo-kernel-x'; the valid forms are:" "$T/err"
-t_grep "the valid forms are listed" '^  ARCH-PKG-SERIES \(e.g. amd64-gentoo-kernel-6.6\), build-ARCH-kernel-deps, status, prune$' "$T/err"
+t_grep "the valid forms are listed" '^  ARCH-PKG-SERIES \(e.g. amd64-gentoo-kernel-6.6\), build-ARCH-kernel-deps, config, status, prune$' "$T/err"
 
 if ! dkb_setup 2>"$T/setup.err"; then
 	skip "dk-build builds" "test set-up failed: $(cat "$T/setup.err")"

@@ -252,6 +252,38 @@ START_TEST(dump_roundtrip)
 }
 END_TEST
 
+START_TEST(targets)
+{
+	struct config c;
+	struct dkconfig d;
+	struct dkc_target t;
+	struct dk_err e;
+	const char *bad[] = { "amd64-gentoo-kernel", "amd64-gentoo-kernel-6", "amd64-gentoo-kernel-6.", "riscv-gentoo-kernel-6.6",
+		"amd64-foo-kernel-6.6", "build-riscv-kernel-deps", "build--kernel-deps", "amd64-gentoo-kernel-6.6.1",
+		"amd64-gentoo-kernel-.6", "" };
+	size_t i;
+
+	clean_env();
+	ck_assert_int_eq(config_load(&c, NULL, &e), 0);
+	ck_assert_int_eq(dkconfig_decode(&d, &c, NULL, &e), 0);
+	ck_assert_int_eq(dkconfig_target(&d, "amd64-musl-vanilla-kernel-6.12", &t), 0);
+	ck_assert_str_eq(t.arch->name, "amd64-musl");
+	ck_assert_str_eq(t.pkg, "vanilla-kernel");
+	ck_assert_str_eq(t.series, "6.12");
+	ck_assert_int_eq(t.deps, 0);
+	free(t.pkg);
+	free(t.series);
+	ck_assert_int_eq(dkconfig_target(&d, "build-ppc64le-kernel-deps", &t), 0);
+	ck_assert_str_eq(t.arch->name, "ppc64le");
+	ck_assert_int_eq(t.deps, 1);
+	ck_assert_ptr_null(t.pkg);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(dkconfig_target(&d, bad[i], &t) == -1, "%s parsed", bad[i]);
+	dkconfig_free(&d);
+	config_free(&c);
+}
+END_TEST
+
 START_TEST(datadir)
 {
 	char d[600], out[700], exe[1200];
@@ -278,7 +310,7 @@ END_TEST
 int
 main(void)
 {
-	const TTest *const tests[] = { defaults_decode, bad_values, duration, dump_roundtrip, datadir };
+	const TTest *const tests[] = { defaults_decode, bad_values, duration, dump_roundtrip, targets, datadir };
 
 	return run_suite("dkconfig", tests, sizeof tests / sizeof tests[0]);
 }
