@@ -865,27 +865,17 @@ container_env(struct run *r, struct target *t)
 	return env;
 }
 
-/* What a finished container left: the kernel packages, saved before
- * POST_PKGS, else (a run command of one's own) the whole PKGDIR. */
+/* What a finished container left (build_kernel_packages). */
 static int
 collect(struct run *r, size_t hi, struct target *t, const char *id, int code, struct dk_err *e)
 {
-	char dest[PATH_MAX], kept[PATH_MAX];
+	char dest[PATH_MAX];
 	struct buf paths = { 0 };
-	int c;
 
 	snprintf(dest, sizeof dest, "%s/%s/kernel", r->cfg.binpkgroot, t->arch->name);
-	snprintf(kept, sizeof kept, "%s.kernel", r->cfg.pkgdir);
-	c = build_collect(&r->hosts[hi].en, id, kept, dest, &paths, e);
-	if (c == 1 && code == 0)
-		c = build_collect(&r->hosts[hi].en, id, r->cfg.pkgdir, dest, &paths, e);
-	if (c < 0) {
+	if (build_kernel_packages(&r->hosts[hi].en, id, r->cfg.pkgdir, code, dest, &paths, e) < 0) {
 		buf_free(&paths);
 		return -1;
-	}
-	if (c == 0 && !paths.len && code == 0) {
-		buf_free(&paths);
-		return dk_errf(e, NULL, 0, "%s: no .gpkg.tar in %s", t->name, r->cfg.pkgdir);
 	}
 	free(t->paths);
 	t->paths = buf_take(&paths);

@@ -378,3 +378,22 @@ build_log_has(const char *path, long from, const char *pattern)
 	fclose(fp);
 	return found;
 }
+
+int
+build_kernel_packages(struct engine *en, const char *id, const char *pkgdir, int code, const char *dest,
+	struct buf *paths, struct dk_err *e)
+{
+	char kept[PATH_MAX];
+	int c;
+
+	if (snprintf(kept, sizeof kept, "%s.kernel", pkgdir) >= (int)sizeof kept)
+		return dk_errf(e, pkgdir, 0, "path too long");
+	c = build_collect(en, id, kept, dest, paths, e);
+	if (c == 1 && code == 0)
+		c = build_collect(en, id, pkgdir, dest, paths, e);
+	if (c < 0)
+		return -1;
+	if (!paths->len && code == 0)
+		return dk_errf(e, NULL, 0, "no .gpkg.tar in %s", pkgdir);
+	return 0;
+}

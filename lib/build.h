@@ -52,6 +52,13 @@ int build_collect(struct engine *en, const char *id, const char *path, const cha
 /* Whether the file at path holds pattern after offset from (read in
  * pieces: flat memory). 1 or 0. */
 int build_log_has(const char *path, long from, const char *pattern);
+/* Collects a finished kernel container's packages into dest: those it
+ * saved in PKGDIR.kernel as soon as the kernel was built (before the
+ * post-build modules), else, when it exited 0 (a run command of one's
+ * own), the whole pkgdir. A container that exited 0 with nothing is an
+ * error. Returns 0 (paths may stay empty after a failure) or -1. */
+int build_kernel_packages(struct engine *en, const char *id, const char *pkgdir, int code, const char *dest,
+	struct buf *paths, struct dk_err *e);
 /* Makes dir and its parents (mode 0755). 0 or -1 with e set. */
 int build_mkdirs(const char *dir, struct dk_err *e);
 /* "8h", "45m", "90s": secs for a message, into out (size 32). */
