@@ -118,6 +118,7 @@ struct run {
 	struct pool_target *pts;
 	volatile sig_atomic_t cancelled;
 	int tty, status_lines, problems;
+	pthread_mutex_t problem_mu;	/* the checks' lines whole, their count right */
 	int diff_empty;
 };
 
@@ -129,17 +130,16 @@ problem(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 static void
 problem(struct run *r, const char *fmt, ...)
 {
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;	/* stderr's lines whole */
 	va_list ap;
 
-	pthread_mutex_lock(&mu);
+	pthread_mutex_lock(&r->problem_mu);
 	fprintf(stderr, "%s: ", dk_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	r->problems++;
-	pthread_mutex_unlock(&mu);
+	pthread_mutex_unlock(&r->problem_mu);
 }
 
 /* ---- options, configuration, targets ---- */
@@ -1300,7 +1300,7 @@ finish(struct run *r)
 int
 main(int argc, char *argv[])
 {
-	struct run r = { .snap_mu = PTHREAD_MUTEX_INITIALIZER };
+	struct run r = { .snap_mu = PTHREAD_MUTEX_INITIALIZER, .problem_mu = PTHREAD_MUTEX_INITIALIZER };
 	char **names = NULL;
 	size_t nnames = 0, i, j;
 	int ret;
