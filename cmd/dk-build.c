@@ -498,10 +498,12 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 		problem(r, "%s: %s", a->name, e.msg);
 		return;
 	}
-	if (build_probe_devices(&h->en, stage, r->cfg.label, a->devices, r->cfg.steve != DKC_STEVE_OFF, &e) == 0) {
+	if (!a->devices[0] && r->cfg.steve == DKC_STEVE_OFF) {
+		h->steve = 0;	/* nothing to look for */
+	} else if (build_probe_devices(&h->en, stage, r->cfg.label, a->devices, r->cfg.steve != DKC_STEVE_OFF, &e) == 0) {
 		h->steve = r->cfg.steve != DKC_STEVE_OFF;
-	} else if (r->cfg.steve == DKC_STEVE_AUTO &&
-		   build_probe_devices(&h->en, stage, r->cfg.label, a->devices, 0, &e) == 0) {
+	} else if (r->cfg.steve == DKC_STEVE_AUTO && strstr(e.msg, "/dev/steve") &&
+		   (!a->devices[0] || build_probe_devices(&h->en, stage, r->cfg.label, a->devices, 0, &e) == 0)) {
 		h->steve = 0;	/* builds take MAKEOPTS from the engine's CPU count */
 	} else {
 		problem(r, "%s: devices %s: %s", h->url, a->devices[0] || r->cfg.steve == DKC_STEVE_ON ? "" : "(none)",
@@ -753,11 +755,27 @@ check_host(void *arg)
 	return NULL;
 }
 
+struct opening {
+	struct run *r;
+	const int *arches;
+};
+
+static void *
+open_bg(void *arg)
+{
+	struct opening *o = arg;
+
+	open_hosts(o->r, o->arches);
+	return NULL;
+}
+
 /* Every check for all targets, one line per problem; 0 or exit status. */
 static int
 check_all(struct run *r)
 {
-	int *arches = calloc(r->cfg.narches + 1, sizeof *arches), kernel = 0, *want;
+	int *arches = calloc(r->cfg.narches + 1, sizeof *arches), kernel = 0, *want, opening;
+	struct opening o;
+	pthread_t th;
 	size_t i, ai;
 
 	if (!arches)
@@ -766,6 +784,10 @@ check_all(struct run *r)
 		arches[r->t[i].ai] = 1;
 		kernel |= !r->t[i].deps;
 	}
+	/* the engines answer while the local checks run */
+	o.r = r;
+	o.arches = arches;
+	opening = pthread_create(&th, NULL, open_bg, &o) == 0;
 	check_dir(r, r->logdir, "LOGDIR");
 	for (ai = 0; ai < r->cfg.narches; ai++) {
 		char d[PATH_MAX];
@@ -789,7 +811,10 @@ check_all(struct run *r)
 			 tree_check_diff(r->cfg.repo, r->base, r->diff, r->logdir, &e) < 0)
 			problem(r, "%s", e.msg);
 	}
-	open_hosts(r, arches);
+	if (opening)
+		pthread_join(th, NULL);
+	else
+		open_hosts(r, arches);
 	for (ai = 0; ai < r->cfg.narches; ai++) {
 		if (!arches[ai] || r->npool[ai])
 			continue;
