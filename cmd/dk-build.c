@@ -16,6 +16,7 @@
 #include "build.h"
 #include "datadir.h"
 #include "diff.h"
+#include "dirs.h"
 #include "dkconfig.h"
 #include "engine.h"
 #include "hash.h"
@@ -678,7 +679,7 @@ check_dir(struct run *r, const char *dir, const char *what)
 {
 	struct dk_err e;
 
-	if (build_mkdirs(dir, &e) < 0)
+	if (dirs_make(dir, 0755, &e) < 0)
 		problem(r, "%s (%s)", e.msg, what);
 	else if (access(dir, W_OK) < 0)
 		problem(r, "%s: %s: %s", dir, what, strerror(errno));

@@ -10,28 +10,9 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "dirs.h"
 #include "lines.h"
 #include "tar.h"
-
-int
-build_mkdirs(const char *path, struct dk_err *e)
-{
-	char p[PATH_MAX], *s;
-
-	if (snprintf(p, sizeof p, "%s", path) >= (int)sizeof p)
-		return dk_errf(e, path, 0, "path too long");
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return dk_syserrf(e, p, 0, "cannot make directory");
-		*s = '/';
-	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		return dk_syserrf(e, p, 0, "cannot make directory");
-	return 0;
-}
 
 const char *
 build_duration(long s, char out[32])
@@ -266,7 +247,7 @@ move_tree(const char *dir, const char *rel, const char *dest, struct buf *paths,
 				ret = dk_errf(e, dest, 0, "path too long");
 				break;
 			}
-			if (join(q, dest, rel) < 0 || build_mkdirs(q, e) < 0 || join(q, dest, sub) < 0)
+			if (join(q, dest, rel) < 0 || dirs_make(q, 0755, e) < 0 || join(q, dest, sub) < 0)
 				ret = -1;
 			else if (rename(p, q) < 0)
 				ret = dk_syserrf(e, q, 0, "cannot rename");
@@ -312,7 +293,7 @@ build_collect(struct engine *en, const char *id, const char *path, const char *d
 	DIR *d;
 	int ret = -1;
 
-	if (build_mkdirs(dest, e) < 0)
+	if (dirs_make(dest, 0755, e) < 0)
 		return -1;
 	if (snprintf(stage, sizeof stage, "%s/.dk-stage.XXXXXX", dest) >= (int)sizeof stage)
 		return dk_errf(e, dest, 0, "path too long");

@@ -59,8 +59,6 @@ int build_log_has(const char *path, long from, const char *pattern);
  * error. Returns 0 (paths may stay empty after a failure) or -1. */
 int build_kernel_packages(struct engine *en, const char *id, const char *pkgdir, int code, const char *dest,
 	struct buf *paths, struct dk_err *e);
-/* Makes dir and its parents (mode 0755). 0 or -1 with e set. */
-int build_mkdirs(const char *dir, struct dk_err *e);
 /* "8h", "45m", "90s": secs for a message, into out (size 32). */
 const char *build_duration(long secs, char out[32]);
 

@@ -76,7 +76,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/nocert.p
 t_run "a key without its certificate is exit 1" 1 dk-build -c "$C" -k "$T/nocert.pem" amd64-gentoo-kernel-6.6
 t_grep "named as a signing key problem" "^dk-build: $T/nocert.pem: signing key: " "$T/err"
 BINPKGROOT=/dev/null/binpkg t_run "an unusable BINPKGROOT is exit 1" 1 dk-build -c "$C" amd64-gentoo-kernel-6.6
-t_grep "and named" "^dk-build: /dev/null/binpkg: cannot make directory: Not a directory \\(BINPKGROOT\\)\$" "$T/err"
+t_grep "and named" "^dk-build: /dev/null: cannot make directory: Not a directory \\(BINPKGROOT\\)\$" "$T/err"
 sed 's|^devices: \[\]|devices: [/dev/nonexistent-dk]|' "$C" >"$T/dev.yaml"
 t_run "a device missing on the engine host is exit 1" 1 dk-build -c "$T/dev.yaml" amd64-gentoo-kernel-6.6
 t_grep "named with the engine's reason" "^dk-build: unix://$A: devices : .*nonexistent-dk" "$T/err"
