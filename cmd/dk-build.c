@@ -415,73 +415,6 @@ open_hosts(struct run *r, const int *arches)
 
 /* ---- images ---- */
 
-/* A recipe and the strings it points to. */
-struct recipe {
-	struct image_recipe r;
-	char *args[6], *hints[2], *inputs[4], *labels[2];
-	struct image_file files[4];
-	struct buf deps;
-};
-
-static void
-recipe_free(struct recipe *p)
-{
-	size_t i;
-
-	for (i = 0; i < 6; i++)
-		free(p->args[i]);
-	for (i = 0; i < 2; i++)
-		free(p->hints[i]), free(p->labels[i]);
-	for (i = 0; i < 4; i++)
-		free(p->inputs[i]);
-	buf_free(&p->deps);
-	memset(p, 0, sizeof *p);
-}
-
-/* The deps image of arch a from stage: what its emerge depends on, not
- * the tree (gentoo.tar is in the context, not the key). */
-static void
-deps_recipe(struct run *r, const struct dkc_arch *a, const char *stage, const char *stage_id, struct recipe *p)
-{
-	size_t i;
-
-	memset(p, 0, sizeof *p);
-	for (i = 0; a->deps[i]; i++)
-		buf_printf(&p->deps, "%s%s", p->deps.len ? " " : "", a->deps[i]);
-	for (i = 0; a->extra_deps[i]; i++)
-		buf_printf(&p->deps, "%s%s", p->deps.len ? " " : "", a->extra_deps[i]);
-	if (asprintf(&p->args[0], "CFLAGS=%s", a->cflags ? a->cflags : "") < 0 ||
-	    asprintf(&p->args[1], "LDFLAGS=%s", a->ldflags ? a->ldflags : "") < 0 ||
-	    asprintf(&p->args[2], "USE=%s", a->use ? a->use : "") < 0 ||
-	    asprintf(&p->args[3], "DEPS=%s", buf_str(&p->deps)) < 0 ||
-	    asprintf(&p->labels[0], "dk.snapshot=%s", r->base) < 0)
-		dk_die(DK_FAIL, "out of memory");
-	p->files[0] = (struct image_file){ "make.conf", r->cfg.make_conf ? r->cfg.make_conf : "", NULL, 1 };
-	p->files[1] = (struct image_file){ "package.accept_keywords", r->cfg.accept_keywords ? r->cfg.accept_keywords : "", NULL, 1 };
-	p->files[2] = (struct image_file){ "package.use", r->cfg.package_use ? r->cfg.package_use : "", NULL, 1 };
-	p->files[3] = (struct image_file){ "gentoo.tar", NULL, r->snapshot_tar, 0 };
-	p->r = (struct image_recipe){ .kind = "deps", .arch = a->name, .base = stage, .base_id = stage_id,
-		.dockerfile = buf_str(&r->df_deps), .args = p->args, .hints = p->hints, .labels = p->labels,
-		.files = p->files, .nfiles = 4 };
-}
-
-/* The kernel image on deps image ds: the snapshot brought to the base,
- * then local.diff; keyed by the commits and the diff's digest. */
-static void
-kernel_recipe(struct run *r, const struct dkc_arch *a, struct deps_state *ds, struct recipe *p)
-{
-	memset(p, 0, sizeof *p);
-	if (asprintf(&p->inputs[0], "snapshot=%s", ds->snapshot) < 0 ||
-	    asprintf(&p->inputs[1], "base=%s", r->base) < 0 || asprintf(&p->inputs[2], "diff=%s", r->diffsum) < 0)
-		dk_die(DK_FAIL, "out of memory");
-	p->files[0] = (struct image_file){ "delta.diff", buf_str(&ds->delta), NULL, 0 };
-	p->files[1] = (struct image_file){ "local.diff", NULL, r->diff, 0 };
-	p->files[2] = (struct image_file){ "kernel.config", r->cfg.kernel_config ? r->cfg.kernel_config : "", NULL, 1 };
-	p->files[3] = (struct image_file){ "plymouthd.conf", r->cfg.plymouthd_conf ? r->cfg.plymouthd_conf : "", NULL, 1 };
-	p->r = (struct image_recipe){ .kind = "kernel", .arch = a->name, .base = ds->tag, .base_id = ds->id,
-		.dockerfile = buf_str(&r->df_kernel), .inputs = p->inputs, .files = p->files, .nfiles = 4 };
-}
-
 /* The checks of arch ai on host h: stage, devices, the deps image's
  * state and the delta its snapshot needs. */
 static void
@@ -489,7 +422,7 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 {
 	const struct dkc_arch *a = &r->cfg.arches[ai];
 	struct engine_image im = { 0 }, st = { 0 };
-	struct recipe p;
+	struct image_store p;
 	char stage[128];
 	struct dk_err e;
 	long long age;
@@ -512,7 +445,8 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 		engine_image_free(&st);
 		return;
 	}
-	deps_recipe(r, a, stage, st.id, &p);
+	if (image_deps_recipe(&r->cfg, a, stage, st.id, buf_str(&r->df_deps), r->base, NULL, &p) < 0)
+		dk_die(DK_FAIL, "out of memory");
 	if (image_tag(&p.r, ds->tag, &e) < 0 || engine_image_inspect(&h->en, ds->tag, &im, &e) < 0) {
 		problem(r, "%s: %s", a->name, e.msg);
 		goto out;
@@ -533,7 +467,7 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 	if (ds->refresh)
 		snprintf(ds->snapshot, sizeof ds->snapshot, "%s", r->base);
 out:
-	recipe_free(&p);
+	image_store_free(&p);
 	engine_image_free(&im);
 	engine_image_free(&st);
 }
@@ -575,7 +509,7 @@ ensure_deps(struct run *r, size_t hi, size_t ai, FILE *log, struct dk_err *e)
 	const struct dkc_arch *a = &r->cfg.arches[ai];
 	struct engine_image st = { 0 }, im = { 0 };
 	char stage[128], *cache = NULL, name[160];
-	struct recipe p = { 0 };
+	struct image_store p = { 0 };
 	int ret = -1;
 
 	if (ds->ready) {
@@ -591,8 +525,8 @@ ensure_deps(struct run *r, size_t hi, size_t ai, FILE *log, struct dk_err *e)
 		snprintf(name, sizeof name, "deps-%s", a->name);
 		if (snapshot_tar(r, e) < 0 || image_newest(&h->en, name, &cache, e) < 0)
 			goto out;
-		deps_recipe(r, a, stage, st.id, &p);
-		if (asprintf(&p.hints[0], "CACHE=%s", cache ? cache : stage) < 0)
+		if (image_deps_recipe(&r->cfg, a, stage, st.id, buf_str(&r->df_deps), r->base, r->snapshot_tar, &p) < 0 ||
+		    asprintf(&p.hints[0], "CACHE=%s", cache ? cache : stage) < 0)
 			dk_die(DK_FAIL, "out of memory");
 		fprintf(log, "dk-build: %s: building image %s (snapshot %.12s)\n", h->url, ds->tag, r->base);
 		fflush(log);
@@ -613,7 +547,7 @@ ensure_deps(struct run *r, size_t hi, size_t ai, FILE *log, struct dk_err *e)
 	ret = 0;
 out:
 	free(cache);
-	recipe_free(&p);
+	image_store_free(&p);
 	engine_image_free(&st);
 	engine_image_free(&im);
 	return ret;
@@ -625,13 +559,19 @@ ensure_kernel(struct run *r, size_t hi, struct target *t, FILE *log, char tag[12
 {
 	struct host *h = &r->hosts[hi];
 	struct engine_image im = { 0 };
-	struct recipe p;
+	struct image_store p;
 	int ret = -1;
 
 	pthread_mutex_lock(&h->images);
 	if (ensure_deps(r, hi, t->ai, log, e) < 0)
 		goto out;
-	kernel_recipe(r, t->arch, DS(r, t->ai, hi), &p);
+	{
+		struct deps_state *ds = DS(r, t->ai, hi);
+
+		if (image_kernel_recipe(&r->cfg, t->arch, ds->tag, ds->id, buf_str(&r->df_kernel), ds->snapshot, r->base,
+			r->diffsum, r->diff, buf_str(&ds->delta), &p) < 0)
+			dk_die(DK_FAIL, "out of memory");
+	}
 	if (image_tag(&p.r, tag, e) < 0 || engine_image_inspect(&h->en, tag, &im, e) < 0)
 		goto free;
 	if (im.id) {
@@ -643,7 +583,7 @@ ensure_kernel(struct run *r, size_t hi, struct target *t, FILE *log, char tag[12
 		ret = image_build(&h->en, &p.r, tag, r->cfg.label, r->logdir, log, e);
 	}
 free:
-	recipe_free(&p);
+	image_store_free(&p);
 	engine_image_free(&im);
 out:
 	pthread_mutex_unlock(&h->images);

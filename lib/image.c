@@ -350,3 +350,76 @@ out:
 	cfg_free(&ia);
 	return ret;
 }
+
+void
+image_store_free(struct image_store *p)
+{
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		free(p->args[i]);
+	for (i = 0; i < 2; i++) {
+		free(p->hints[i]);
+		free(p->labels[i]);
+	}
+	for (i = 0; i < 4; i++)
+		free(p->inputs[i]);
+	buf_free(&p->deps);
+	memset(p, 0, sizeof *p);
+}
+
+static const char *
+or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+int
+image_deps_recipe(const struct dkconfig *c, const struct dkc_arch *a, const char *stage, const char *stage_id,
+	const char *dockerfile, const char *snapshot, const char *snapshot_tar, struct image_store *p)
+{
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; a->deps && a->deps[i]; i++)
+		buf_printf(&p->deps, "%s%s", p->deps.len ? " " : "", a->deps[i]);
+	for (i = 0; a->extra_deps && a->extra_deps[i]; i++)
+		buf_printf(&p->deps, "%s%s", p->deps.len ? " " : "", a->extra_deps[i]);
+	if (asprintf(&p->args[0], "CFLAGS=%s", or_empty(a->cflags)) < 0 ||
+	    asprintf(&p->args[1], "LDFLAGS=%s", or_empty(a->ldflags)) < 0 ||
+	    asprintf(&p->args[2], "USE=%s", or_empty(a->use)) < 0 ||
+	    asprintf(&p->args[3], "DEPS=%s", buf_str(&p->deps)) < 0 ||
+	    asprintf(&p->labels[0], "dk.snapshot=%s", or_empty(snapshot)) < 0) {
+		image_store_free(p);
+		return -1;
+	}
+	p->files[0] = (struct image_file){ "make.conf", or_empty(c->make_conf), NULL, 1 };
+	p->files[1] = (struct image_file){ "package.accept_keywords", or_empty(c->accept_keywords), NULL, 1 };
+	p->files[2] = (struct image_file){ "package.use", or_empty(c->package_use), NULL, 1 };
+	p->files[3] = (struct image_file){ "gentoo.tar", NULL, snapshot_tar, 0 };
+	p->r = (struct image_recipe){ .kind = "deps", .arch = a->name, .base = stage, .base_id = stage_id,
+		.dockerfile = dockerfile, .args = p->args, .hints = p->hints, .labels = p->labels,
+		.files = p->files, .nfiles = 4 };
+	return 0;
+}
+
+int
+image_kernel_recipe(const struct dkconfig *c, const struct dkc_arch *a, const char *deps_tag,
+	const char *deps_id, const char *dockerfile, const char *snapshot, const char *base, const char *diffsum,
+	const char *diff_path, const char *delta, struct image_store *p)
+{
+	memset(p, 0, sizeof *p);
+	if (asprintf(&p->inputs[0], "snapshot=%s", or_empty(snapshot)) < 0 ||
+	    asprintf(&p->inputs[1], "base=%s", or_empty(base)) < 0 ||
+	    asprintf(&p->inputs[2], "diff=%s", or_empty(diffsum)) < 0) {
+		image_store_free(p);
+		return -1;
+	}
+	p->files[0] = (struct image_file){ "delta.diff", or_empty(delta), NULL, 0 };
+	p->files[1] = (struct image_file){ "local.diff", NULL, diff_path, 0 };
+	p->files[2] = (struct image_file){ "kernel.config", or_empty(c->kernel_config), NULL, 1 };
+	p->files[3] = (struct image_file){ "plymouthd.conf", or_empty(c->plymouthd_conf), NULL, 1 };
+	p->r = (struct image_recipe){ .kind = "kernel", .arch = a->name, .base = deps_tag, .base_id = deps_id,
+		.dockerfile = dockerfile, .inputs = p->inputs, .files = p->files, .nfiles = 4 };
+	return 0;
+}

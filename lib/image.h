@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "dkconfig.h"
 #include "engine.h"
 #include "err.h"
 
@@ -37,6 +38,28 @@ struct image_recipe {
 /* The recipe's key, 16 hex digits: every keyed field, length-prefixed so
  * that no two recipes share a serialisation. Returns 0 or -1 with e set. */
 int image_key(const struct image_recipe *r, char key[17], struct dk_err *e);
+/* A recipe with the strings it points to. */
+struct image_store {
+	struct image_recipe r;
+	char *args[6], *hints[2], *inputs[4], *labels[2];	/* hints[0] is the caller's */
+	struct image_file files[4];
+	struct buf deps;
+};
+/* The deps image of arch a on stage (its id stage_id): keyed by what its
+ * emerge depends on (deps and extra_deps, flags, portage files), not by
+ * the tree: snapshot (the commit) is a label, snapshot_tar (may be NULL
+ * while only the key is wanted) an unkeyed member. 0 or -1 (ENOMEM). */
+int image_deps_recipe(const struct dkconfig *c, const struct dkc_arch *a, const char *stage, const char *stage_id,
+	const char *dockerfile, const char *snapshot, const char *snapshot_tar, struct image_store *p);
+/* The kernel image of arch a on the deps image deps_tag (id deps_id):
+ * delta (the diff from snapshot to base) and local.diff (at diff_path,
+ * digest diffsum) brought in, keyed by the two commits and the digest.
+ * 0 or -1 (ENOMEM). */
+int image_kernel_recipe(const struct dkconfig *c, const struct dkc_arch *a, const char *deps_tag,
+	const char *deps_id, const char *dockerfile, const char *snapshot, const char *base, const char *diffsum,
+	const char *diff_path, const char *delta, struct image_store *p);
+/* Frees what p holds. */
+void image_store_free(struct image_store *p);
 /* The tag of r: "dk-KIND-ARCH:KEY" into tag (size 128). 0 or -1. */
 int image_tag(const struct image_recipe *r, char tag[128], struct dk_err *e);
 /* Builds r as tag on en: the context (Dockerfile and r's files, nothing

@@ -104,6 +104,84 @@ START_TEST(key_ignores_the_rest)
 }
 END_TEST
 
+/* The recipes dk-build uses, on the compiled-in configuration: a git
+ * pull (a new snapshot commit, tarball) keeps the deps key; the deps,
+ * flags and portage files change it; the kernel key follows the commits
+ * and the diff. */
+START_TEST(real_recipes)
+{
+	struct config c;
+	struct dkconfig d;
+	struct dk_err e;
+	struct image_store p;
+	struct dkc_arch a;
+	char k0[17], k[17], *deps2[] = { "x/y", NULL };
+
+	unsetenv("DOCKER_HOST");
+	setenv("XDG_CONFIG_HOME", tmpdir, 1);
+	ck_assert_int_eq(config_load(&c, NULL, &e), 0);
+	ck_assert_int_eq(dkconfig_decode(&d, &c, NULL, &e), 0);
+	a = *dkconfig_arch(&d, "amd64", 5);
+	ck_assert_int_eq(image_deps_recipe(&d, &a, "stage:1", "sha256:s", "FROM x\n", "c0ffee", NULL, &p), 0);
+	key_of(&p.r, k0);
+	image_store_free(&p);
+	ck_assert_int_eq(image_deps_recipe(&d, &a, "stage:1", "sha256:s", "FROM x\n", "beef", "/tmp/gentoo.tar", &p), 0);
+	key_of(&p.r, k);
+	ck_assert_str_eq(k, k0);
+	image_store_free(&p);
+	a.deps = deps2;
+	ck_assert_int_eq(image_deps_recipe(&d, &a, "stage:1", "sha256:s", "FROM x\n", "c0ffee", NULL, &p), 0);
+	key_of(&p.r, k);
+	ck_assert_str_ne(k, k0);
+	image_store_free(&p);
+	a = *dkconfig_arch(&d, "amd64", 5);
+	a.cflags = "-O3";
+	ck_assert_int_eq(image_deps_recipe(&d, &a, "stage:1", "sha256:s", "FROM x\n", "c0ffee", NULL, &p), 0);
+	key_of(&p.r, k);
+	ck_assert_str_ne(k, k0);
+	image_store_free(&p);
+	a = *dkconfig_arch(&d, "amd64", 5);
+	{
+		char *mc = d.make_conf;
+
+		d.make_conf = "FEATURES=other\n";
+		ck_assert_int_eq(image_deps_recipe(&d, &a, "stage:1", "sha256:s", "FROM x\n", "c0ffee", NULL, &p), 0);
+		key_of(&p.r, k);
+		ck_assert_str_ne(k, k0);
+		image_store_free(&p);
+		d.make_conf = mc;
+	}
+	/* kernel: snapshot, base, diff digest each change it; the delta text
+	 * and the diff's path (both follow from those) do not */
+	ck_assert_int_eq(image_kernel_recipe(&d, &a, "dk-deps-amd64:1", "sha256:d", "FROM y\n", "s1", "b1", "h1",
+		"/x/local.diff", "", &p), 0);
+	key_of(&p.r, k0);
+	image_store_free(&p);
+	ck_assert_int_eq(image_kernel_recipe(&d, &a, "dk-deps-amd64:1", "sha256:d", "FROM y\n", "s1", "b1", "h1",
+		"/y/local.diff", "", &p), 0);
+	key_of(&p.r, k);
+	ck_assert_str_eq(k, k0);
+	image_store_free(&p);
+	ck_assert_int_eq(image_kernel_recipe(&d, &a, "dk-deps-amd64:1", "sha256:d", "FROM y\n", "s1", "b2", "h1",
+		"/x/local.diff", "", &p), 0);
+	key_of(&p.r, k);
+	ck_assert_str_ne(k, k0);
+	image_store_free(&p);
+	ck_assert_int_eq(image_kernel_recipe(&d, &a, "dk-deps-amd64:1", "sha256:d", "FROM y\n", "s1", "b1", "h2",
+		"/x/local.diff", "", &p), 0);
+	key_of(&p.r, k);
+	ck_assert_str_ne(k, k0);
+	image_store_free(&p);
+	ck_assert_int_eq(image_kernel_recipe(&d, &a, "dk-deps-amd64:1", "sha256:e", "FROM y\n", "s1", "b1", "h1",
+		"/x/local.diff", "", &p), 0);
+	key_of(&p.r, k);
+	ck_assert_str_ne(k, k0);
+	image_store_free(&p);
+	dkconfig_free(&d);
+	config_free(&c);
+}
+END_TEST
+
 /* An engine's /images/json answer: dk.name groups, Created orders. */
 static const char fixture[] =
 	"[{\"Id\":\"k1\",\"Created\":100,\"Size\":10,\"Labels\":{\"dk\":\"1\",\"dk.name\":\"kernel-amd64\"}},"
@@ -140,7 +218,7 @@ END_TEST
 int
 main(void)
 {
-	const TTest *const tests[] = { key_changes_with_each_input, key_ignores_the_rest, prune_choice };
+	const TTest *const tests[] = { key_changes_with_each_input, key_ignores_the_rest, real_recipes, prune_choice };
 
 	return run_suite("image", tests, sizeof tests / sizeof tests[0]);
 }
