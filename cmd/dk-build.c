@@ -116,7 +116,6 @@ struct run {
 	struct deps_state *ds;	/* [arch * nhosts + host] */
 	struct target *t;
 	size_t nt;
-	struct pool_target *pts;
 	volatile sig_atomic_t cancelled;
 	int tty, status_lines, problems;
 	pthread_mutex_t problem_mu;	/* the checks' lines whole, their count right */
