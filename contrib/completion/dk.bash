@@ -137,7 +137,7 @@ _dk_flags() {
 	case $1 in
 	bump-kernels | bump-kernels-bin) echo 'eFnS dKk' ;;
 	diff-export) echo 'Is bCopt' ;;
-	dk-build) echo 'aKq cdjkLr' ;;
+	dk-build) echo 'anqR cdjkLrT' ;;
 	dk-keygen) echo '- bcdst' ;;
 	dk-push) echo 'fknqSs aCdHijKtu' ;;
 	dk-releases) echo 'aq Cpu' ;;
@@ -187,6 +187,7 @@ _dk_optarg() {
 		_dk_reply 'file:// sftp:// https://' "$cur"
 		;;
 	dk-keygen:t) _dk_reply 'rsa ec' "$cur" ;;
+	dk-build:T) _dk_reply '30m 2h 8h 0' "$cur" ;;
 	dk-keygen:b) _dk_reply '2048 3072 4096' "$cur" ;;
 	ebuild-copy:k) _dk_reply 'keep testing' "$cur" ;;
 	diff-export:b)
@@ -328,8 +329,8 @@ _dk() {
 		fi
 		;;
 	dk-build)
-		((n == 0)) && _dk_reply 'status prune' "$cur"
-		[[ ${ops[0]-} = status || ${ops[0]-} = prune ]] && return 0
+		((n == 0)) && _dk_reply 'config status prune' "$cur"
+		[[ ${ops[0]-} = config || ${ops[0]-} = status || ${ops[0]-} = prune ]] && return 0
 		_dk_reply "$(_dk_targets)" "$cur"
 		[[ ${COMPREPLY[*]} = *-\ * || ${COMPREPLY[*]} = *- ]] && compopt -o nospace 2>/dev/null
 		;;
