@@ -254,7 +254,7 @@ read_input(struct push *s)
 {
 	struct lines l;
 	struct dk_err e;
-	char q[DK_QUOTE_MAX];
+	char q[DK_QUOTE_MAX], q2[DK_QUOTE_MAX];
 
 	prog_input(&l, "package paths");
 	while (lines_next_data(&l, &e) >= 0) {
@@ -268,7 +268,7 @@ read_input(struct push *s)
 		} else if (!strcmp(w1, "failed")) {
 			w = strtok_r(NULL, " \t", &save);
 			dk_problem("%s:%ld: %s: build failed, log %s", l.name, l.lineno, dk_quote(q, sizeof q, w0, strlen(w0)),
-				w ? dk_quote(q, sizeof q, w, strlen(w)) : "(none)");
+				w ? dk_quote(q2, sizeof q2, w, strlen(w)) : "(none)");
 			s->status = DK_FAIL;
 		} else {
 			dk_problem("%s:%ld: not a path or a dk-build result line", l.name, l.lineno);
@@ -383,23 +383,28 @@ progress_cb(void *arg, const struct upload_progress *p)
 }
 
 static const struct prog_opt opts[] = {
-	{ 'a', "arch", "ARCH", "the Gentoo arch of every package, instead of the path's", 0 },
-	{ 'C', "cacert", "FILE", "trust the CA certificates in FILE for https", 0 },
-	{ 'c', "config", "FILE", "the configuration file with destinations:", 0 },
-	{ 'd', "destination", "URL", "a destination URL or configured name (repeatable)", 0 },
-	{ 'f', "force", NULL, "replace what a destination has with other content", 0 },
-	{ 'H', "known-hosts", "FILE", "the known_hosts file of the sftp and kup servers", 0 },
-	{ 'i', "identity", "FILE", "the ssh private key for sftp and kup", 0 },
-	{ 'j', "jobs", "N", "transfers at a time, 1 to 64 (default 4)", 0 },
-	{ 'K', "keyring", "FILE", "the keyring --verify-sig checks against", 0 },
-	{ 'k', "insecure", NULL, "do not check the https server's certificate", 0 },
-	{ 'n', "dry-run", NULL, "check the packages and print what would go where", 0 },
-	{ 'q', "quiet", NULL, "no progress and no notes on standard error", 0 },
-	{ 'S', "gpg-sign", NULL, "sign each package with gpg --detach-sign and upload NAME.sig", 0 },
-	{ 's', "sign", NULL, "deprecated spelling of -S", 'S' },
-	{ 't', "timeout", "SECONDS", "give up on a transfer that moved nothing for SECONDS (default 60)", 0 },
-	{ 'u', "local-user", "KEYID", "the key -S signs with", 0 },
-	{ PROG_LONG + 1, "verify-sig", NULL, "verify each PATH.sig with gpgv and upload it beside the file", 0 },
+	{ 'a', "arch", "ARCH", "the Gentoo arch of every package, instead of the path's" },
+	{ 'C', "cacert", "FILE", "trust the CA certificates in FILE for https" },
+	{ 'c', "config", "FILE", "the configuration file with destinations:" },
+	{ 'd', "destination", "URL", "a destination URL or configured name (repeatable)" },
+	{ 'f', "force", NULL, "replace what a destination has with other content" },
+	{ 'H', "known-hosts", "FILE", "the known_hosts file of the sftp and kup servers" },
+	{ 'i', "identity", "FILE", "the ssh private key for sftp and kup" },
+	{ 'j', "jobs", "N", "transfers at a time, 1 to 64 (default 4)" },
+	{ 'K', "keyring", "FILE", "the keyring --verify-sig checks against" },
+	{ 'k', "insecure", NULL, "do not check the https server's certificate" },
+	{ 'n', "dry-run", NULL, "check the packages and print what would go where" },
+	{ 'q', "quiet", NULL, "no progress and no notes on standard error" },
+	{ 'S', "gpg-sign", NULL, "sign each package with gpg --detach-sign and upload NAME.sig" },
+	{ 't', "timeout", "SECONDS", "give up on a transfer that moved nothing for SECONDS (default 60)" },
+	{ 'u', "local-user", "KEYID", "the key -S signs with" },
+	{ PROG_LONG + 1, "verify-sig", NULL, "verify each PATH.sig with gpgv and upload it beside the file" },
+	{ 0 }
+};
+
+/* -s signed before -S did; -S used to verify (now --verify-sig). */
+static const struct prog_alias aliases[] = {
+	{ 's', "sign", 'S' },
 	{ 0 }
 };
 
@@ -592,7 +597,7 @@ int
 main(int argc, char *argv[])
 {
 	struct push s = { .up = { .jobs = 4, .stall_secs = 60, .tries = 3 } };
-	struct prog pr = { .synopsis = USAGE, .opts = opts };
+	struct prog pr = { .synopsis = USAGE, .opts = opts, .aliases = aliases };
 	struct dk_err e;
 	int i;
 

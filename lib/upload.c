@@ -30,6 +30,7 @@ enum step { X_STAT, X_STAT_PART, X_UPLOAD, X_VERIFY, X_DONE };
 struct run {
 	const struct upload_opts *o;
 	char *identity, *known_hosts;	/* sftp: the key and host keys in use */
+	char *user;			/* sftp: the user when a URL names none */
 	struct upload_progress p;
 	time_t last;
 };
@@ -477,8 +478,8 @@ setup_handle(struct xfer *x, const char *url)
 		curl_easy_setopt(h, CURLOPT_SSH_KNOWNHOSTS, x->r->known_hosts);
 		curl_easy_setopt(h, CURLOPT_SSH_KEYFUNCTION, key_cb);
 		curl_easy_setopt(h, CURLOPT_SSH_KEYDATA, x);
-		if (!has_user(x->url) && o->user)
-			curl_easy_setopt(h, CURLOPT_USERNAME, o->user);
+		if (!has_user(x->url) && x->r->user)
+			curl_easy_setopt(h, CURLOPT_USERNAME, x->r->user);
 	} else {
 		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 		if (o->cafile)
@@ -1145,6 +1146,14 @@ kup_dir(struct xfer **xs, size_t n, struct run *r)
 		free(have);
 		return;
 	}
+	for (i = 0; i < n; i++)
+		if (!upload_kup_path_ok(strchr(xs[i]->url + 6, '/')))
+			xfer_fail(xs[i], "%s: not a path kup-server allows (absolute, no // . .. or leading -, "
+				"components of at most 100 bytes, none of !\"$&'*;<>?\\`|)", xs[i]->url);
+	for (i = 0; i < n && xs[i]->job->state == UPLOAD_FAILED; i++)
+		;
+	if (i == n)
+		goto out;
 	if (kup_open(&k, &d, r, &e) < 0 || kup_cmd(&k, "DIR", *d.dir ? d.dir : "/", 1, &e) < 0) {
 		if (strcmp(kup_why(&k), "Invalid directory in DIR command") != 0) {
 			for (i = 0; i < n; i++)
@@ -1259,8 +1268,11 @@ ssh_files(struct run *r, struct dk_err *e)
 	struct passwd *pw;
 	size_t i;
 
+	pw = getpwuid(getuid());
 	if (!home || !*home)
-		home = (pw = getpwuid(getuid())) ? pw->pw_dir : "/";
+		home = pw ? pw->pw_dir : "/";
+	if ((r->o->user || pw) && !(r->user = strdup(r->o->user ? r->o->user : pw->pw_name)))
+		return dk_syserrf(e, NULL, 0, "out of memory");
 	if (r->o->known_hosts ? !(r->known_hosts = strdup(r->o->known_hosts))
 			      : asprintf(&r->known_hosts, "%s/.ssh/known_hosts", home) < 0)
 		return dk_syserrf(e, NULL, 0, "out of memory");
@@ -1390,6 +1402,7 @@ out:
 	free(kup_q);
 	free(r.identity);
 	free(r.known_hosts);
+	free(r.user);
 	signal(SIGPIPE, oldpipe);
 	return rc;
 }
