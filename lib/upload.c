@@ -784,6 +784,7 @@ struct kup {
 	int in, out, err;
 	struct buf o, x;	/* what the server said on stdout, stderr */
 	long stall;
+	int status;		/* its exit status once reaped */
 };
 
 /* The parts of kup://[user@]host[:port]/dir/name. */
@@ -977,6 +978,25 @@ kup_listing_end(const struct kup *k)
 	return (size_t)(t + 2 - s);
 }
 
+/* The session ended: who ended it (ssh itself exits 255) and why. */
+static int
+kup_gone(struct kup *k, struct dk_err *e)
+{
+	const char *why;
+	int st = 0;
+
+	if (k->out < 0 && k->err < 0 && k->pid > 0) {
+		while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR)
+			;
+		k->pid = -1;
+		k->status = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+	}
+	why = kup_why(k);
+	if (!strncmp(why, "ssh: ", 5))
+		why += 5;
+	return dk_errf(e, NULL, 0, "%s: %s", k->status == 255 ? "ssh" : "kup-server", why);
+}
+
 /* Writes n bytes of p to the server while reading what it says; with
  * listing set, then waits for a whole DIR answer. Returns 0, or -1 when
  * the server went away or stalled (e says why). */
@@ -988,7 +1008,7 @@ kup_pump(struct kup *k, const char *p, size_t n, int listing, struct dk_err *e)
 		int np = 0, i, rc;
 
 		if (k->out < 0 && k->err < 0)
-			return dk_errf(e, NULL, 0, "kup-server: %s", kup_why(k));
+			return kup_gone(k, e);
 		if (n > 0)
 			pf[np++] = (struct pollfd){ .fd = k->in, .events = POLLOUT };
 		if (k->out >= 0)
@@ -1038,7 +1058,7 @@ kup_pump(struct kup *k, const char *p, size_t n, int listing, struct dk_err *e)
 			}
 		}
 	}
-	return k->in < 0 ? dk_errf(e, NULL, 0, "kup-server: %s", kup_why(k)) : 0;
+	return k->in < 0 ? kup_gone(k, e) : 0;
 }
 
 static int
