@@ -42,6 +42,13 @@ t_eq "a second run: not uploaded again" 1000000000 "$(stat -c %Y "$R/gentoo-kern
 t_run "-f uploads again" 0 push -f -d "$U" "$P"
 t_run "-f: a new file" 1 test "$(stat -c %Y "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar")" = 1000000000
 t_run "-f: the file is whole" 0 cmp "$P" "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+# Another size under the name: refused without -f, replaced with it.
+echo other >"$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+t_run "other content over sftp" 1 push -d "$U" "$P"
+t_out "other content: the message" "dk-push: sftp://$SSH_USER@$HOST$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar: already there with 6 bytes, not $(stat -c %s "$P"): not replaced (-f replaces it)" "$T/err"
+t_eq "other content: left alone, no .part" "other gentoo-kernel-6.6.31-1.amd64.gpkg.tar" "$(cat "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar") $(ls "$R")"
+t_run "-f replaces it over sftp" 0 push -f -d "$U" "$P"
+t_run "-f: the package" 0 cmp "$P" "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
 
 # A partial NAME.part from a dropped connection is resumed.
 rm "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
