@@ -304,7 +304,7 @@ file_put(struct xfer *x)
 			rc = 0;
 			goto out;
 		}
-		same = (uint64_t)st.st_size == x->size ? same_bytes(x->src, final, &e) : 0;
+		same = x->is_sig && !x->force ? 1 : (uint64_t)st.st_size == x->size ? same_bytes(x->src, final, &e) : 0;
 		if (same < 0) {
 			xfer_fail(x, "%s", e.msg);
 			goto out;
