@@ -173,9 +173,10 @@ cmp_c comp-dk-push-opts "$repo" '-C
 -k
 -n
 -q
--s
 -t
--u' dk-push -s -
+-u' dk-push -S -
+cmp_c comp-dk-push-long "$repo" '--verify-sig' dk-push --veri
+cmp_c comp-dk-push-kup "$repo" 'kup://' dk-push -d ku
 cmp_c comp-dk-push-arch "$repo" 'arm64' dk-push -a ar
 cmp_c comp-ebuild-copy-pkgdir "$repo" 'sys-kernel/gentoo-kernel
 sys-kernel/gentoo-kernel-bin' ebuild-copy sys-kernel/gentoo

@@ -140,7 +140,7 @@ _dk_flags() {
 	diff-export) echo 'Is bCopt' ;;
 	dk-build) echo 'aKq cdjkLr' ;;
 	dk-keygen) echo '- bcdst' ;;
-	dk-push) echo 'fknqSs aCdHijKtu' ;;
+	dk-push) echo 'fknqS aCdHijKtu' ;;
 	ebuild-copy) echo 'fn Dky' ;;
 	ebuild-setvar) echo 'eg ip' ;;
 	manifest-gen) echo 'cflqSu djKMmt' ;;
@@ -154,7 +154,7 @@ _dk_optarg() {
 	dk-push:a) _dk_reply "$_dk_arches" "$cur" ;;
 	dk-push:d)
 		compopt -o nospace 2>/dev/null
-		_dk_reply 'file:// sftp:// https://' "$cur"
+		_dk_reply 'file:// sftp:// https:// kup://' "$cur"
 		;;
 	dk-keygen:t) _dk_reply 'rsa ec' "$cur" ;;
 	dk-keygen:b) _dk_reply '2048 3072 4096' "$cur" ;;
@@ -224,6 +224,11 @@ _dk() {
 	done
 	if [[ $opt ]]; then
 		_dk_optarg "$prog" "$opt" "$cur"
+		return 0
+	fi
+	# Long options: the ones the program's own --help lists.
+	if [[ $cur = --* && ${#ops[@]} -eq 0 ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$("$prog" --help 2>/dev/null | grep -o -- '--[a-z][-a-z]*' | sort -u)" -- "$cur")
 		return 0
 	fi
 	if [[ $cur = -* && ${#ops[@]} -eq 0 ]]; then
