@@ -64,6 +64,9 @@ DEPS = \
 	docker.io \
 	openssh-server \
 	openssh-client \
+	kup-server \
+	kup-client \
+	rsync \
 	busybox-static \
 	shellcheck \
 	curl \
