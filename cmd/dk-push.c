@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,8 +235,16 @@ sign_pkg(struct push *s, struct pkg *p, struct dk_err *e)
 static void
 add_path(struct push *s, const char *path)
 {
+	char q[DK_QUOTE_MAX];
 	struct pkg *p;
 
+	/* a message quotes at most 80 bytes of it: say why it is refused */
+	if (strlen(path) >= PATH_MAX) {
+		dk_problem("%s: a path of %zu bytes, longer than the system's limit of %d", dk_quote(q, sizeof q, path,
+			strlen(path)), strlen(path), PATH_MAX - 1);
+		s->status = DK_FAIL;
+		return;
+	}
 	if (s->npkgs == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 16;
 		if (!(s->pkgs = realloc(s->pkgs, s->cap * sizeof *s->pkgs)))

@@ -147,6 +147,17 @@ t_out "dk-build lines: the failed one reported" "dk-push: <stdin>:4: x86-gentoo-
 printf '%s\nsome thing odd\n' "$P" >"$T/in"
 t_run "a bad input line" 1 dk-push -d "$D" <"$T/in"
 t_out "a bad input line: its number" "dk-push: <stdin>:2: not a path or a dk-build result line" "$T/err"
+# A 10 MB path: one line that quotes 80 bytes of it and says why.
+python3 -c 'print("/x/" + "a" * 10000000 + ".gpkg.tar")' >"$T/huge"
+t_run "a 10 MB path" 1 dk-push -d "$D" <"$T/huge"
+t_out "a 10 MB path: the reason, 80 bytes of it" "dk-push: /x/$(printf '%077d' 0 | tr 0 a)...: a path of 10000012 bytes, longer than the system's limit of 4095" "$T/err"
+# Comments, blank lines and blanks around a path are not paths; a
+# dk-build line may name any number of packages.
+{ printf '# from dk-build\n\n   %s   \n' "$P"; printf 'amd64-gentoo-kernel-6.6 ok'; i=0; while [ $i -lt 70 ]; do printf ' %s' "$P2"; i=$((i + 1)); done; echo; } >"$T/in2"
+t_run "comments, blanks, a long ok line" 1 dk-push -d "$D" <"$T/in2"
+t_eq "a long ok line: ten problems shown" 10 "$(grep -c 'published as' "$T/err")"
+t_grep "a long ok line: every word read (69 duplicates refused)" '^dk-push: 59 more problems$' "$T/err"
+t_grep "a long ok line: the first still goes" "^gentoo-kernel-6.6.31-1.arm64.gpkg.tar " "$T/out"
 
 # Broken packages: one line naming package and member; nothing uploaded;
 # the good ones still go.
