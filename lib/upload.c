@@ -1145,25 +1145,92 @@ kup_listed(struct kup *k, struct xfer **xs, size_t n, int64_t *size)
 	k->o.len -= end;
 }
 
-/* Every xfer of one kup directory: one DIR first; what is missing goes
- * in one session (after MKDIR when the directory is new), each PUT
- * followed by a DIR that checks its size. A server error ends a session:
- * its file fails with the server's words, the rest go on in a new one. */
+/* The first DIR of a directory: what is there already settles each
+ * xfer (there, or refused), unless forced. Returns 1 with the session
+ * left open, 0 when the directory does not exist yet (session closed), or
+ * -1 with every xfer failed. */
+static int
+kup_survey(struct kup *k, const struct kupdest *d, struct xfer **xs, size_t n, struct run *r)
+{
+	const char *dir = *d->dir ? d->dir : "/";
+	int64_t *have = calloc(n, sizeof *have);
+	struct dk_err e;
+	size_t i;
+
+	if (!have || kup_open(k, d, r, &e) < 0 || kup_cmd(k, "DIR", dir, 1, &e) < 0) {
+		if (have && !strcmp(kup_why(k), "Invalid directory in DIR command")) {
+			free(have);
+			kup_close(k);
+			return 0;
+		}
+		for (i = 0; i < n; i++)
+			xfer_fail(xs[i], "%s: %s", xs[i]->url, have ? e.msg : "out of memory");
+		free(have);
+		return -1;
+	}
+	kup_listed(k, xs, n, have);
+	for (i = 0; i < n; i++) {
+		if (have[i] == -2)
+			xfer_fail(xs[i], "%s: already there and not a regular file: not replaced", xs[i]->url);
+		else if (have[i] >= 0 && (uint64_t)have[i] == xs[i]->size && !r->o->force)
+			finished(xs[i], 1);
+		else if (have[i] >= 0 && !r->o->force)
+			refuse(xs[i], (uint64_t)have[i]);
+	}
+	free(have);
+	return 1;
+}
+
+/* One file and its signature into an open session, then a DIR to check
+ * its size there. Returns 0, or -1 with the xfer failed and the session
+ * closed (kup-server ends it on any error of its own). */
+static int
+kup_send(struct kup *k, const struct kupdest *d, struct xfer *x, int mkdir_first, struct run *r)
+{
+	const char *dir = *d->dir ? d->dir : "/";
+	struct dk_err e;
+	struct stat st;
+	int64_t got;
+
+	if (stat(x->job->sig, &st) < 0) {
+		xfer_fail(x, "%s: cannot read %s: %s", x->url, x->job->sig, strerror(errno));
+		kup_close(k);
+		return -1;
+	}
+	if ((mkdir_first && kup_cmd(k, "MKDIR", d->dir, 0, &e) < 0) ||
+	    kup_blob(k, "DATA", x->src, x->size, r, &e) < 0 ||
+	    kup_blob(k, "SIGN", x->job->sig, (uint64_t)st.st_size, r, &e) < 0 ||
+	    kup_cmd(k, "PUT", strchr(x->url + 6, '/'), 0, &e) < 0 || kup_cmd(k, "DIR", dir, 1, &e) < 0) {
+		kup_close(k);
+		return xfer_fail(x, "%s: %s", x->url, e.msg);
+	}
+	kup_listed(k, &x, 1, &got);
+	if (got < 0 || (uint64_t)got != x->size) {
+		xfer_fail(x, "%s: has %" PRId64 " bytes after the upload, want %" PRIu64, x->url, got < 0 ? 0 : got,
+			x->size);
+		kup_close(k);
+		return -1;
+	}
+	finished(x, 0);
+	return 0;
+}
+
+/* Every xfer of one kup directory: one DIR first, as binpkg-docker's
+ * "kup ls"; what is missing goes in one session (after MKDIR when the
+ * directory is new). A server error ends a session: its file fails with
+ * the server's words and the rest go on in a new one. */
 static void
 kup_dir(struct xfer **xs, size_t n, struct run *r)
 {
-	const struct upload_opts *o = r->o;
-	struct kupdest d;
 	struct kup k = { .pid = -1, .in = -1, .out = -1, .err = -1 };
+	struct kupdest d;
 	struct dk_err e;
-	int64_t *have = calloc(n, sizeof *have);
 	size_t i;
-	int missing = 0, open_ = 0;
+	int live, missing;
 
-	if (!have || kupdest_parse(xs[0]->url, &d) < 0) {
+	if (kupdest_parse(xs[0]->url, &d) < 0) {
 		for (i = 0; i < n; i++)
-			xfer_fail(xs[i], "%s: %s", xs[i]->url, have ? "not a kup://[user@]host[:port]/path URL" : "out of memory");
-		free(have);
+			xfer_fail(xs[i], "%s: not a kup://[user@]host[:port]/path URL", xs[i]->url);
 		return;
 	}
 	for (i = 0; i < n; i++)
@@ -1172,32 +1239,11 @@ kup_dir(struct xfer **xs, size_t n, struct run *r)
 				"components of at most 100 bytes, none of !\"$&'*;<>?\\`|)", xs[i]->url);
 	for (i = 0; i < n && xs[i]->job->state == UPLOAD_FAILED; i++)
 		;
-	if (i == n)
+	if (i == n || (live = kup_survey(&k, &d, xs, n, r)) < 0)
 		goto out;
-	if (kup_open(&k, &d, r, &e) < 0 || kup_cmd(&k, "DIR", *d.dir ? d.dir : "/", 1, &e) < 0) {
-		if (strcmp(kup_why(&k), "Invalid directory in DIR command") != 0) {
-			for (i = 0; i < n; i++)
-				xfer_fail(xs[i], "%s: %s", xs[i]->url, e.msg);
-			goto out;
-		}
-		missing = 1;
-		kup_close(&k);
-	} else {
-		open_ = 1;
-		kup_listed(&k, xs, n, have);
-		for (i = 0; i < n; i++) {
-			if (have[i] == -2)
-				xfer_fail(xs[i], "%s: already there and not a regular file: not replaced", xs[i]->url);
-			else if (have[i] >= 0 && (uint64_t)have[i] == xs[i]->size && !o->force)
-				finished(xs[i], 1);
-			else if (have[i] >= 0 && !o->force)
-				refuse(xs[i], (uint64_t)have[i]);
-		}
-	}
+	missing = !live;
 	for (i = 0; i < n; i++) {
 		struct xfer *x = xs[i];
-		int64_t got;
-		struct stat st;
 
 		if (x->step == X_DONE || x->job->state == UPLOAD_FAILED)
 			continue;
@@ -1205,44 +1251,19 @@ kup_dir(struct xfer **xs, size_t n, struct run *r)
 			xfer_fail(x, "%s: kup-server takes only signed files: sign with -S or give --verify-sig", x->url);
 			continue;
 		}
-		if (stat(x->job->sig, &st) < 0) {
-			xfer_fail(x, "%s: cannot read %s: %s", x->url, x->job->sig, strerror(errno));
-			continue;
-		}
-		if (!open_) {
-			if (kup_open(&k, &d, r, &e) < 0) {
-				xfer_fail(x, "%s: %s", x->url, e.msg);
-				continue;
-			}
-			open_ = 1;
-		}
-		if ((missing && kup_cmd(&k, "MKDIR", d.dir, 0, &e) < 0) ||
-		    kup_blob(&k, "DATA", x->src, x->size, r, &e) < 0 ||
-		    kup_blob(&k, "SIGN", x->job->sig, (uint64_t)st.st_size, r, &e) < 0 ||
-		    kup_cmd(&k, "PUT", strstr(x->url + 6, "/"), 0, &e) < 0 ||
-		    kup_cmd(&k, "DIR", d.dir, 1, &e) < 0) {
+		if (!live && kup_open(&k, &d, r, &e) < 0) {
 			xfer_fail(x, "%s: %s", x->url, e.msg);
-			kup_close(&k);
-			open_ = 0;
 			continue;
 		}
-		missing = 0;
-		kup_listed(&k, &x, 1, &got);
-		if (got < 0 || (uint64_t)got != x->size)
-			xfer_fail(x, "%s: has %" PRId64 " bytes after the upload, want %" PRIu64, x->url, got < 0 ? 0 : got,
-				x->size);
-		else
-			finished(x, 0);
+		live = kup_send(&k, &d, x, missing, r) == 0;
+		missing = missing && !live;
 		progress(r, 0);
 	}
-	if (open_) {
+	if (live)
 		kup_cmd(&k, "DONE", NULL, 0, &e);
-		kup_close(&k);
-	}
 out:
 	kup_close(&k);
 	kupdest_free(&d);
-	free(have);
 }
 
 /* Groups the kup xfers by destination directory, one session each. */
