@@ -472,6 +472,9 @@ setup_handle(struct xfer *x, const char *url)
 	x->kh = -1;
 	if (x->scheme == S_SFTP) {
 		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "sftp");
+		/* libssh2 sends one SFTP write per buffer: 64 KiB (the
+		 * default) keeps a loaded link half idle */
+		curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 		curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES, (long)(CURLSSH_AUTH_PUBLICKEY | CURLSSH_AUTH_AGENT));
 		if (x->r->identity)
 			curl_easy_setopt(h, CURLOPT_SSH_PRIVATE_KEYFILE, x->r->identity);
