@@ -147,6 +147,13 @@ t_out "dk-build lines: the failed one reported" "dk-push: <stdin>:4: x86-gentoo-
 printf '%s\nsome thing odd\n' "$P" >"$T/in"
 t_run "a bad input line" 1 dk-push -d "$D" <"$T/in"
 t_out "a bad input line: its number" "dk-push: <stdin>:2: not a path or a dk-build result line" "$T/err"
+# On a terminal, reading stdin is said first, so it does not look hung.
+if command -v script >/dev/null; then
+	t_run "a terminal on stdin" 0 timeout 60 script -qec "dk-push -d '$D'" /dev/null </dev/null
+	t_grep "a terminal: the hint" '^dk-push: reading package paths from standard input; end with \^D' "$T/out"
+else
+	skip "a terminal on stdin" "no script(1) to make one"
+fi
 # A 10 MB path: one line that quotes 80 bytes of it and says why.
 python3 -c 'print("/x/" + "a" * 10000000 + ".gpkg.tar")' >"$T/huge"
 t_run "a 10 MB path" 1 dk-push -d "$D" <"$T/huge"
