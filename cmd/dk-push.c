@@ -399,7 +399,7 @@ static const struct prog_opt opts[] = {
 	{ 'f', "force", NULL, "replace what a destination has with other content" },
 	{ 'H', "known-hosts", "FILE", "the known_hosts file of the sftp and kup servers" },
 	{ 'i', "identity", "FILE", "the ssh private key for sftp and kup" },
-	{ 'j', "jobs", "N", "transfers at a time, 1 to 64 (default 4)" },
+	{ 'j', "jobs", "N", "transfers (kup: sessions) at a time, 1 to 64 (default 4)" },
 	{ 'K', "keyring", "FILE", "the keyring --verify-sig checks against" },
 	{ 'k', "insecure", NULL, "do not check the https server's certificate" },
 	{ 'n', "dry-run", NULL, "check the packages and print what would go where" },

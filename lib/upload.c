@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@ struct run {
 	char *user;			/* sftp: the user when a URL names none */
 	struct upload_progress p;
 	time_t last;
+	pthread_mutex_t mu;		/* p and last: kup sessions run in threads */
 };
 
 /* One file to one place: a job's file, or its signature after it. */
@@ -100,10 +102,22 @@ progress(struct run *r, int final)
 {
 	time_t now = time(NULL);
 
-	if (!r->o->progress || (!final && now == r->last))
-		return;
-	r->last = now;
-	r->o->progress(r->o->arg, &r->p);
+	pthread_mutex_lock(&r->mu);
+	if (r->o->progress && (final || now != r->last)) {
+		r->last = now;
+		r->o->progress(r->o->arg, &r->p);
+	}
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* bytes more (or fewer, after a retry) at their place, files more done. */
+static void
+account(struct run *r, int64_t bytes, size_t files)
+{
+	pthread_mutex_lock(&r->mu);
+	r->p.bytes += (uint64_t)bytes;
+	r->p.done += files;
+	pthread_mutex_unlock(&r->mu);
 }
 
 static enum scheme
@@ -136,9 +150,7 @@ finished(struct xfer *x, int there)
 		x->there = 1;
 	if (!x->is_sig && x->job->state == UPLOAD_PENDING)
 		x->job->state = there ? UPLOAD_THERE : UPLOAD_DONE;
-	if (there)
-		r->p.bytes += x->size;
-	r->p.done++;
+	account(r, there ? (int64_t)x->size : 0, 1);
 	if (x->fd >= 0) {
 		close(x->fd);
 		x->fd = -1;
@@ -259,7 +271,7 @@ copy_into(struct xfer *x, const char *dst, struct dk_err *e)
 			dk_syserrf(e, dst, 0, "write error");
 			goto fail;
 		}
-		x->r->p.bytes += (uint64_t)n;
+		account(x->r, n, 0);
 	}
 	close(fd);
 	return atomic_commit(&af, e);
@@ -321,14 +333,14 @@ file_put(struct xfer *x)
 		x->exists = 1;
 	}
 	if (!x->exists && link(x->src, final) == 0) {
-		x->r->p.bytes += x->size;
+		account(x->r, (int64_t)x->size, 0);
 	} else if (x->exists && (unlink(part), link(x->src, part) == 0)) {
 		if (rename(part, final) < 0) {
 			xfer_fail(x, "%s: cannot rename %s: %s", final, part, strerror(errno));
 			unlink(part);
 			goto out;
 		}
-		x->r->p.bytes += x->size;
+		account(x->r, (int64_t)x->size, 0);
 	} else if (errno == EEXIST && !x->exists) {
 		refuse(x, x->size);	/* it appeared since the check */
 		goto out;
@@ -379,7 +391,7 @@ xferinfo_cb(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	(void)dlnow;
 	(void)ultotal;
 	if (x->step == X_UPLOAD && ulnow > x->sent) {
-		x->r->p.bytes += (uint64_t)(ulnow - x->sent);
+		account(x->r, ulnow - x->sent, 0);
 		x->sent = ulnow;
 		progress(x->r, 0);
 	}
@@ -575,7 +587,7 @@ start_step(struct xfer *x)
 		curl_easy_setopt(x->h, CURLOPT_READDATA, x);
 		curl_easy_setopt(x->h, CURLOPT_SEEKFUNCTION, seek_cb);
 		curl_easy_setopt(x->h, CURLOPT_SEEKDATA, x);
-		x->r->p.bytes += x->resume;
+		account(x->r, (int64_t)x->resume, 0);
 		x->sent = 0;
 		break;
 	case X_DONE:
@@ -686,7 +698,7 @@ step_done(struct xfer *x, CURLcode rc)
 	case X_UPLOAD:
 		if (rc != CURLE_OK) {
 			if (transient(rc) && ++x->tries < x->r->o->tries) {
-				x->r->p.bytes -= (uint64_t)x->sent + x->resume;
+				account(x->r, -(int64_t)(x->sent + (curl_off_t)x->resume), 0);
 				x->step = x->scheme == S_SFTP ? X_STAT_PART : X_UPLOAD;
 				return 1;
 			}
@@ -1107,7 +1119,7 @@ kup_blob(struct kup *k, const char *cmd, const char *path, uint64_t size, struct
 			goto out;
 		left -= (uint64_t)n;
 		if (!strcmp(cmd, "DATA")) {
-			r->p.bytes += (uint64_t)n;
+			account(r, n, 0);
 			progress(r, 0);
 		}
 	}
@@ -1269,38 +1281,83 @@ out:
 	kupdest_free(&d);
 }
 
-/* Groups the kup xfers by destination directory, one session each. */
-static void
-run_kup(struct xfer **q, size_t nq, struct run *r)
+/* The kup directories of a run, taken by up to o->jobs sessions at once. */
+struct kupwork {
+	struct xfer ***g;	/* each directory's xfers */
+	size_t *n, ng, next;
+	struct run *r;
+};
+
+static void *
+kup_worker(void *arg)
 {
-	size_t i, j, n;
-	struct xfer **g = calloc(nq ? nq : 1, sizeof *g);
+	struct kupwork *w = arg;
 
-	if (!g) {
-		for (i = 0; i < nq; i++)
-			xfer_fail(q[i], "%s: out of memory", q[i]->url);
-		return;
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&w->r->mu);
+		i = w->next++;
+		pthread_mutex_unlock(&w->r->mu);
+		if (i >= w->ng)
+			return NULL;
+		kup_dir(w->g[i], w->n[i], w->r);
 	}
-	for (i = 0; i < nq; i++) {
-		size_t dl = (size_t)(strrchr(q[i]->url, '/') - q[i]->url);
+}
 
-		if (q[i]->step == X_DONE || q[i]->job->state == UPLOAD_FAILED)
-			continue;
-		n = 0;
+/* Groups the kup xfers by destination directory (one session each) and
+ * starts their workers: *threads of them, to be joined by kup_join. */
+static int
+kup_start(struct xfer **q, size_t nq, struct run *r, struct kupwork *w, pthread_t *th, size_t *threads)
+{
+	size_t i, j, dl;
+
+	memset(w, 0, sizeof *w);
+	w->r = r;
+	*threads = 0;
+	if (!nq)
+		return 0;
+	if (!(w->g = calloc(nq, sizeof *w->g)) || !(w->n = calloc(nq, sizeof *w->n)))
+		return -1;
+	for (i = 0; i < nq; i++) {
+		if (q[i]->step == X_UPLOAD)
+			continue;	/* in a group already */
+		dl = (size_t)(strrchr(q[i]->url, '/') - q[i]->url);
+		if (!(w->g[w->ng] = calloc(nq - i, sizeof **w->g)))
+			return -1;
 		for (j = i; j < nq; j++)
-			if (q[j]->step != X_DONE && q[j]->job->state != UPLOAD_FAILED && !strncmp(q[j]->url, q[i]->url, dl) &&
-			    (size_t)(strrchr(q[j]->url, '/') - q[j]->url) == dl) {
-				g[n++] = q[j];
+			if (q[j]->step != X_UPLOAD && (size_t)(strrchr(q[j]->url, '/') - q[j]->url) == dl &&
+			    !strncmp(q[j]->url, q[i]->url, dl)) {
+				w->g[w->ng][w->n[w->ng]++] = q[j];
 				q[j]->step = X_UPLOAD;
 			}
-		kup_dir(g, n, r);
-		for (j = 0; j < n; j++)
-			if (g[j]->step != X_DONE && g[j]->job->state != UPLOAD_FAILED)
-				xfer_fail(g[j], "%s: not sent", g[j]->url);
-			else if (g[j]->job->state == UPLOAD_FAILED)
-				g[j]->step = X_DONE;
+		w->ng++;
 	}
-	free(g);
+	for (i = 0; i < w->ng && i < (size_t)r->o->jobs; i++) {
+		if (pthread_create(&th[i], NULL, kup_worker, w) != 0)
+			break;
+		(*threads)++;
+	}
+	if (*threads == 0)
+		kup_worker(w);	/* no thread to be had: one after another here */
+	return 0;
+}
+
+static void
+kup_join(struct kupwork *w, pthread_t *th, size_t threads)
+{
+	size_t i, j;
+
+	for (i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < w->ng; i++) {
+		for (j = 0; j < w->n[i]; j++)
+			if (w->g[i][j]->job->state == UPLOAD_PENDING)
+				xfer_fail(w->g[i][j], "%s: not sent", w->g[i][j]->url);
+		free(w->g[i]);
+	}
+	free(w->g);
+	free(w->n);
 }
 
 /* The sftp key and host keys: given, else OpenSSH's usual places. */
@@ -1393,7 +1450,11 @@ xfer_free(struct xfer *x)
 int
 upload_run(struct upload_job *jobs, size_t n, const struct upload_opts *o, struct dk_err *e)
 {
-	struct run r = { .o = o };
+	struct run r = { .o = o, .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct kupwork kw = { 0 };
+	pthread_t th[64];
+	size_t threads = 0;
+	int crc;
 	struct xfer **all = calloc(2 * n + 1, sizeof *all), **curl_q = calloc(2 * n + 1, sizeof *curl_q);
 	struct xfer **kup_q = calloc(n + 1, sizeof *kup_q);
 	size_t i, na = 0, nc = 0, nk = 0;
@@ -1431,8 +1492,15 @@ upload_run(struct upload_job *jobs, size_t n, const struct upload_opts *o, struc
 		else
 			curl_q[nc++] = x;
 	}
-	run_kup(kup_q, nk, &r);
-	if (run_curl(curl_q, nc, 2 * n + 1, &r, e) < 0)
+	/* kup sessions in threads of their own while libcurl runs here */
+	if (kup_start(kup_q, nk, &r, &kw, th, &threads) < 0) {
+		kup_join(&kw, th, 0);
+		dk_syserrf(e, NULL, 0, "out of memory");
+		goto out;
+	}
+	crc = run_curl(curl_q, nc, 2 * n + 1, &r, e);
+	kup_join(&kw, th, threads);
+	if (crc < 0)
 		goto out;
 	progress(&r, 1);
 	for (i = 0; i < n; i++)
