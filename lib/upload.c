@@ -1097,17 +1097,24 @@ kup_cmd(struct kup *k, const char *cmd, const char *arg, int listing, struct dk_
 static int
 kup_blob(struct kup *k, const char *cmd, const char *path, uint64_t size, struct run *r, struct dk_err *e)
 {
-	char hdr[64], b[1 << 16];
+	/* kup-server reads 256 KiB at a time (its bufsiz) */
+	enum { CHUNK = 1 << 18 };
+	char hdr[64], *b = malloc(CHUNK);
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
 	uint64_t left = size;
 
-	if (fd < 0)
-		return dk_syserrf(e, path, 0, "cannot open");
+	if (fd < 0 || !b) {
+		dk_syserrf(e, path, 0, "cannot open");
+		free(b);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	snprintf(hdr, sizeof hdr, "%s %" PRIu64 " %%\n", cmd, size);
 	if (kup_pump(k, hdr, strlen(hdr), 0, e) < 0)
 		goto out;
 	while (left > 0) {
-		ssize_t n = read(fd, b, left < sizeof b ? (size_t)left : sizeof b);
+		ssize_t n = read(fd, b, left < CHUNK ? (size_t)left : CHUNK);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -1126,6 +1133,7 @@ kup_blob(struct kup *k, const char *cmd, const char *path, uint64_t size, struct
 	rc = 0;
 out:
 	close(fd);
+	free(b);
 	return rc;
 }
 
