@@ -674,7 +674,7 @@ step_done(struct xfer *x, CURLcode rc)
 			return -1;
 		/* over sftp and https the size is what can be known without
 		 * reading the file back */
-		if (size >= 0 && (!x->force || (x->is_sig && size > 0))) {
+		if (size >= 0 && !x->force) {
 			if ((uint64_t)size == x->size || x->is_sig) {
 				finished(x, 1);
 				return 0;

@@ -156,3 +156,19 @@ if [ -n "$SFTP_SERVER" ]; then
 else
 	skip "a dropped connection" "no sftp-server binary"
 fi
+
+# Signatures over sftp: a stale NAME.sig beside a name not yet there is
+# replaced with the new file's; beside a file already there it stays.
+. "$DK_TOP/t/lib/gpg.sh"
+if gpg_setup 2>"$T/gpg.err"; then
+	G=$T/sig
+	mkdir -p "$G"
+	echo stale >"$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar.sig"
+	t_run "-S over sftp" 0 push -S -u "$GPG_KEYID" -d "sftp://$SSH_USER@$HOST$G" "$P"
+	t_run "-S over sftp: the stale signature replaced" 0 gpgv --keyring "$GPG_KEYRING" "$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar.sig" "$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+	cp "$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar.sig" "$T/first.sig"
+	t_run "-S over sftp again" 0 push -S -u "$GPG_KEYID" -d "sftp://$SSH_USER@$HOST$G" "$P"
+	t_run "-S over sftp again: the published signature stays" 0 cmp "$T/first.sig" "$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar.sig"
+else
+	skip "signatures over sftp" "$(cat "$T/gpg.err")"
+fi
