@@ -102,6 +102,11 @@ if [ -n "$have_kup" ] && command -v kup >/dev/null; then
 		cmp -s "$f" "$KUP_PUB/pub/kup/amd64/6.6/$nf" || { echo "bench: kup client copy differs: $nf" >&2; exit 1; }
 	done
 	python3 -c "print('ratio dk-push kup:// / kup client: %.2f' % ($t_dk_kup / $t_kup))"
+	# one directory a package: sessions side by side (-j 4) or not (-j 1)
+	run dk_push_kup_8dirs_j4 dk-push -q -j 4 --verify-sig -K "$GPG_KEYRING" -i "$KUP_KEY" -H "$SSH_KNOWN_HOSTS" \
+		-d "$KUP_URL/pub/dk4/{pv}" "$B"/*.gpkg.tar
+	run dk_push_kup_8dirs_j1 dk-push -q -j 1 --verify-sig -K "$GPG_KEYRING" -i "$KUP_KEY" -H "$SSH_KNOWN_HOSTS" \
+		-d "$KUP_URL/pub/dk1/{pv}" "$B"/*.gpkg.tar
 	run dk_push_kup_again dk-push -q --verify-sig -K "$GPG_KEYRING" -i "$KUP_KEY" -H "$SSH_KNOWN_HOSTS" \
 		-d "$KUP_URL/pub/dk/{arch}/{series}" "$B"/*.gpkg.tar
 	run kup_client_again kup_each
