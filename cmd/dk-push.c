@@ -404,7 +404,7 @@ static const struct prog_opt opts[] = {
 	{ 'k', "insecure", NULL, "do not check the https server's certificate" },
 	{ 'n', "dry-run", NULL, "check the packages and print what would go where" },
 	{ 'q', "quiet", NULL, "no progress and no notes on standard error" },
-	{ 'S', "gpg-sign", NULL, "sign each package with gpg --detach-sign and upload NAME.sig" },
+	{ 'S', "gpg-sign", NULL, "sign each package (a detached gpg signature) and upload NAME.sig" },
 	{ 't', "timeout", "SECONDS", "give up on a transfer that moved nothing for SECONDS (default 60)" },
 	{ 'u', "local-user", "KEYID", "the key -S signs with" },
 	{ PROG_LONG + 1, "verify-sig", NULL, "verify each PATH.sig with gpgv and upload it beside the file" },
