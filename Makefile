@@ -24,7 +24,7 @@ SANITIZE =
 
 DK_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -g \
 	-D_GNU_SOURCE \
-	-DDK_VERSION='"$(VERSION)"' -DDK_DATADIR='"$(DATADIR)"' \
+	-DDK_VERSION='"$(VERSION)"' \
 	-Ilib $(shell pkg-config --cflags $(PKGS))
 DK_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
