@@ -152,8 +152,9 @@ cmp_c comp-dk-build-after-prune "$repo" '' dk-build prune ''
 cmp_c comp-dk-build-outside "$T" 'ppc64le-gentoo-kernel-
 ppc64le-vanilla-kernel-
 prune' dk-build p
-cmp_c comp-dk-build-opts "$repo" '-K
--L
+cmp_c comp-dk-build-opts "$repo" '-L
+-R
+-T
 -V
 -a
 -c
@@ -161,6 +162,7 @@ cmp_c comp-dk-build-opts "$repo" '-K
 -h
 -j
 -k
+-n
 -q
 -r' dk-build -
 cmp_c comp-dk-push-opts "$repo" '-C
