@@ -25,6 +25,7 @@ struct job_priv {
 	struct hash_pool *pool;
 	struct hash_stream hs;	/* hs.hs.size: bytes of .part written */
 	uint64_t offset;	/* bytes of .part before this transfer */
+	uint64_t flushed;	/* bytes of .part handed to writeback */
 	size_t url;		/* index of the URL being tried */
 	int attempt;		/* failed attempts on this URL */
 	int restarted;		/* .part dropped once because the server refused Range */
@@ -90,6 +91,20 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Starts the disk writes of what the .part got since the last call, every
+ * 8 MiB, without waiting: the fdatasync before the rename then has little
+ * left to do, instead of every file's bytes at once at the end. */
+static void
+writeback(struct job_priv *jp)
+{
+	uint64_t end = jp->hs.hs.size;
+
+	if (end < jp->flushed + 8 * 1048576)
+		return;
+	(void)sync_file_range(jp->fd, (off_t)jp->flushed, (off_t)(end - jp->flushed), SYNC_FILE_RANGE_WRITE);
+	jp->flushed = end;
+}
+
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -112,6 +127,7 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 		jp->write_errno = ENOMEM;
 		return 0;
 	}
+	writeback(jp);
 	return n;
 }
 
@@ -188,22 +204,21 @@ job_finish(struct fetch_job *j, const struct fetch_opts *o)
 
 /* A file:// URL naming a local path (no host, or localhost): opens it
  * into jp->src and sets *size; other URLs go to libcurl (jp->src -1).
- * Returns -1 when the source cannot be opened: the job moved on to its
- * next URL or failed. */
+ * Returns -1 with errno set when the source cannot be opened. */
 static int
 file_source(struct fetch_job *j, uint64_t *size)
 {
 	struct job_priv *jp = j->priv;
-	CURLU *u = curl_url();
 	char *host = NULL, *path = NULL;
 	struct stat st;
-	int local = 0;
+	int local = 0, err;
+	CURLU *u;
 
 	jp->src = -1;
 	*size = 0;
 	if (strncmp(j->urls[jp->url], "file:", 5))
 		return 0;
-	if (u && curl_url_set(u, CURLUPART_URL, j->urls[jp->url], 0) == CURLUE_OK
+	if ((u = curl_url()) && curl_url_set(u, CURLUPART_URL, j->urls[jp->url], 0) == CURLUE_OK
 	    && curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK) {
 		CURLUcode hc = curl_url_get(u, CURLUPART_HOST, &host, 0);
 
@@ -214,27 +229,23 @@ file_source(struct fetch_job *j, uint64_t *size)
 		memset(&st, 0, sizeof st);
 		jp->src = open(path, O_RDONLY | O_CLOEXEC);
 		if (jp->src >= 0 && (fstat(jp->src, &st) < 0 || !S_ISREG(st.st_mode))) {
-			int err = errno;
-
+			err = errno;
 			if (err == 0 || S_ISDIR(st.st_mode))
 				err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 			close(jp->src);
 			errno = err;
 			jp->src = -1;
 		}
-		if (jp->src < 0) {
-			char why[256];
-
-			snprintf(why, sizeof why, "%s", strerror(errno));
-			job_next_url(j, why);
-		} else {
+		if (jp->src >= 0) {
 			*size = (uint64_t)st.st_size;
 			(void)posix_fadvise(jp->src, 0, 0, POSIX_FADV_SEQUENTIAL);
 		}
 	}
+	err = errno;
 	curl_free(host);
 	curl_free(path);
 	curl_url_cleanup(u);
+	errno = err;
 	return local && jp->src < 0 ? -1 : 0;
 }
 
@@ -268,6 +279,7 @@ job_file_step(struct fetch_job *j, const struct fetch_opts *o)
 		return;
 	}
 	hash_stream_commit(&jp->hs, (size_t)n);
+	writeback(jp);
 }
 
 /* Opens (or resumes) the .part and starts the transfer of the current URL.
@@ -279,12 +291,10 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 	const char *url = j->urls[jp->url];
 	struct stat st;
 	struct dk_err e;
-	uint64_t src_size;
+	uint64_t src_size = 0;
 
 	jp->write_errno = 0;
 	jp->http_code = 0;
-	if (file_source(j, &src_size) < 0)
-		return -1;
 	jp->fd = open(jp->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (jp->fd < 0 || fstat(jp->fd, &st) < 0) {
 		job_fail(j, "cannot open %s", jp->part);
@@ -299,6 +309,15 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 		}
 		jp->offset = 0;
 	}
+	/* a .part already whole needs no source */
+	if (!(j->have_expect && jp->offset == j->expect_size) && file_source(j, &src_size) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", strerror(errno));
+		job_close(jp);
+		job_next_url(j, why);
+		return -1;
+	}
 	if (jp->src >= 0 && jp->offset > src_size) {
 		/* longer than its source: not a prefix of it */
 		if (ftruncate(jp->fd, 0) < 0) {
@@ -307,6 +326,7 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 		}
 		jp->offset = 0;
 	}
+	jp->flushed = jp->offset;
 	if (hash_stream_init(&jp->hs, jp->pool, j->hashes | HASH_MANIFEST, &e) < 0
 	    || hash_stream_fd(&jp->hs, jp->fd, jp->offset, jp->part, &e) < 0) {
 		job_fail(j, "%s", e.msg);
@@ -339,7 +359,7 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 	 * proof of the mirror's identity before the Manifest is written */
 	curl_easy_setopt(jp->easy, CURLOPT_REDIR_PROTOCOLS_STR,
 		!strncmp(url, "https:", 6) ? "https" : "http,https,ftp,ftps");
-	curl_easy_setopt(jp->easy, CURLOPT_BUFFERSIZE, 128L * 1024);
+	curl_easy_setopt(jp->easy, CURLOPT_BUFFERSIZE, 64L * 1024);
 	curl_easy_setopt(jp->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(jp->easy, CURLOPT_USERAGENT, "manifest-gen/" DK_VERSION);
 	curl_easy_setopt(jp->easy, CURLOPT_CONNECTTIMEOUT, o->stall_secs);
