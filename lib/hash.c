@@ -1,6 +1,7 @@
 /* dk: BLAKE2B, SHA512 and SHA256 through OpenSSL EVP. GPL-2.0-only. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,8 @@ struct hash_pool {
 	unsigned long filled;		/* buffers published (written by the producer only) */
 	unsigned long done[2];		/* buffers digested by each worker */
 	int open;			/* slot[filled % POOL_N] is being filled (producer only) */
+	unsigned long room_at;		/* the producer sleeps until both workers are this far */
+	struct hash_stream *waiting;	/* ... or until this stream's buffers are digested */
 	int stop;
 	int started;			/* worker threads running */
 	pthread_t th[2];
@@ -143,6 +146,12 @@ struct pool_arg {
 	struct hash_pool *p;
 	int w;
 };
+
+static unsigned long
+pool_min_done(const struct hash_pool *p)
+{
+	return p->done[0] < p->done[1] ? p->done[0] : p->done[1];
+}
 
 static void *
 pool_worker(void *arg)
@@ -171,19 +180,16 @@ pool_worker(void *arg)
 			sl->s->failed = 1;
 		p->done[w] = ++j;
 		if (p->done[!w] >= j) {
-			/* the second of the two to finish it frees it */
+			/* the second of the two to finish it frees it; the
+			 * producer is woken only when what it waits for is
+			 * there, not for each buffer */
 			sl->s->pending--;
-			pthread_cond_broadcast(&p->room);
+			if (pool_min_done(p) >= p->room_at || (sl->s == p->waiting && sl->s->pending == 0))
+				pthread_cond_broadcast(&p->room);
 		}
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
-}
-
-static unsigned long
-pool_min_done(const struct hash_pool *p)
-{
-	return p->done[0] < p->done[1] ? p->done[0] : p->done[1];
 }
 
 /* Publishes the open buffer; called with the lock held. */
@@ -220,6 +226,7 @@ hash_pool_new(struct hash_pool **pp, struct dk_err *e)
 	}
 	for (w = 0; w < POOL_N; w++)
 		p->slot[w].data = p->block + (size_t)w * POOL_SZ;
+	p->room_at = ULONG_MAX;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->more, NULL);
 	pthread_cond_init(&p->room, NULL);
@@ -291,8 +298,14 @@ pool_slot(struct hash_stream *s)
 		return sl;	/* the producer's own: no lock */
 	pthread_mutex_lock(&p->mu);
 	pool_publish(p);
-	while (pool_min_done(p) + POOL_N <= p->filled)
-		pthread_cond_wait(&p->room, &p->mu);
+	if (pool_min_done(p) + POOL_N <= p->filled) {
+		/* full: sleep until a quarter of the ring is free, so the
+		 * producer and the workers take turns in batches */
+		p->room_at = p->filled - POOL_N + POOL_N / 4;
+		while (pool_min_done(p) < p->room_at)
+			pthread_cond_wait(&p->room, &p->mu);
+		p->room_at = ULONG_MAX;
+	}
 	sl = &p->slot[p->filled % POOL_N];
 	sl->s = s;
 	sl->len = 0;
@@ -393,8 +406,10 @@ stream_wait(struct hash_stream *s)
 	pthread_mutex_lock(&p->mu);
 	if (p->open && p->slot[p->filled % POOL_N].s == s)
 		pool_publish(p);
+	p->waiting = s;
 	while (s->pending > 0)
 		pthread_cond_wait(&p->room, &p->mu);
+	p->waiting = NULL;
 	failed = s->failed;
 	pthread_mutex_unlock(&p->mu);
 	return failed;
