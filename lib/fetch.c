@@ -360,6 +360,8 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 	curl_easy_setopt(jp->easy, CURLOPT_REDIR_PROTOCOLS_STR,
 		!strncmp(url, "https:", 6) ? "https" : "http,https,ftp,ftps");
 	curl_easy_setopt(jp->easy, CURLOPT_BUFFERSIZE, 64L * 1024);
+	if (o->cafile)
+		curl_easy_setopt(jp->easy, CURLOPT_CAINFO, o->cafile);
 	curl_easy_setopt(jp->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(jp->easy, CURLOPT_USERAGENT, "manifest-gen/" DK_VERSION);
 	curl_easy_setopt(jp->easy, CURLOPT_CONNECTTIMEOUT, o->stall_secs);
@@ -433,7 +435,11 @@ job_done(CURLM *multi, struct fetch_job *j, CURLcode rc, const struct fetch_opts
 		job_next_url(j, "cannot resume");
 		return;
 	}
-	if (code >= 300) {
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL && code >= 300 && code < 400) {
+		/* a redirect CURLOPT_REDIR_PROTOCOLS_STR refused */
+		snprintf(why, sizeof why, "HTTP %ld to %s, not followed", code,
+			!strncmp(j->urls[jp->url], "https:", 6) ? "a URL that is not https" : "a protocol not fetched");
+	} else if (code >= 300) {
 		snprintf(why, sizeof why, "HTTP %ld", code);
 		retry = code >= 500 || code == 408 || code == 429;
 	} else {
