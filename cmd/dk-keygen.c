@@ -15,27 +15,14 @@ static const char synopsis[] =
 	"usage: dk-keygen [-b BITS] [-d DAYS] [-s SUBJECT] [-t rsa | ec] FILE\n"
 	"       dk-keygen -c FILE\n";
 
-static void
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DK_USAGE);
-}
-
-static long
-number(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		dk_warn("%s: not a number from %ld to %ld", s, min, max);
-		usage();
-	}
-	return v;
-}
+static const struct prog_opt opts[] = {
+	{ 'b', "bits", "BITS", "RSA key size, 2048 to 16384 (default 4096)" },
+	{ 'c', "check", "FILE", "inspect an existing key: key matches cert, expiry, mode" },
+	{ 'd', "days", "DAYS", "certificate validity in days (default 36500)" },
+	{ 's', "subject", "SUBJECT", "certificate subject (default CN=dist-kernel module signing key)" },
+	{ 't', "type", "TYPE", "rsa (default) or ec (ECDSA P-384)" },
+	{ 0 }
+};
 
 static int
 check(const char *path)
@@ -69,21 +56,22 @@ main(int argc, char *argv[])
 		.subject = "CN=dist-kernel module signing key",
 		.days = 36500,	/* as the kernel's own certs/Makefile */
 	};
+	struct prog p = { .synopsis = synopsis, .opts = opts };
 	const char *inspect = NULL;
 	char fpr[96];
 	struct buf pem = { 0 };
 	struct dk_err e;
 	int c, bits = 0, other = 0;
 
-	dk_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "b:c:d:hs:t:V")) != -1) {
+	prog_init(&p, argv[0]);
+	while ((c = prog_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'b':
-			bits = (int)number(optarg, 2048, 16384);
+			bits = (int)prog_number("--bits", optarg, 2048, 16384);
 			other = 1;
 			break;
 		case 'c': inspect = optarg; break;
-		case 'd': o.days = number(optarg, 1, 100000), other = 1; break;
+		case 'd': o.days = prog_number("--days", optarg, 1, 100000), other = 1; break;
 		case 's': o.subject = optarg, other = 1; break;
 		case 't':
 			if (!strcmp(optarg, "rsa"))
@@ -91,26 +79,18 @@ main(int argc, char *argv[])
 			else if (!strcmp(optarg, "ec"))
 				o.type = SIGNKEY_EC;
 			else
-				usage();
+				prog_usagef(&p, "--type: want rsa or ec, not '%s'", optarg);
 			other = 1;
 			break;
-		case 'h':
-			fputs(synopsis, stdout);
-			return dk_close_stdout();
-		case 'V':
-			puts("dk-keygen " DK_VERSION);
-			return dk_close_stdout();
-		default:
-			usage();
 		}
 	}
 	if (inspect) {
 		if (other || optind != argc)
-			usage();
+			prog_usage(&p);
 		return check(inspect);
 	}
 	if (argc - optind != 1 || (bits && o.type == SIGNKEY_EC))
-		usage();
+		prog_usage(&p);
 	if (bits)
 		o.bits = bits;
 	/* Before spending seconds on a key that could not be written. */

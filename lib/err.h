@@ -19,6 +19,18 @@ int dk_errf(struct dk_err *e, const char *file, long line, const char *fmt, ...)
 int dk_syserrf(struct dk_err *e, const char *file, long line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Room dk_quote needs: 80 bytes, each escaped as \xNN, and "...". */
+#define DK_QUOTE_MAX (80 * 4 + 8)
+
+/* Quotes at most 80 bytes of s (n bytes long) into dst for a message:
+ * bytes that are not printable ASCII become \xNN, "..." marks a cut.
+ * Returns dst, always NUL-terminated (cap >= DK_QUOTE_MAX). */
+const char *dk_quote(char *dst, size_t cap, const void *s, size_t n);
+
+/* Parses a whole decimal number from min to max, all of s; returns 0, or
+ * -1 with errno EINVAL (not a number) or ERANGE (out of range). */
+int dk_parse_number(const char *s, long long min, long long max, long long *out);
+
 /* The program name used in messages; set once by main. */
 extern const char *dk_prog;
 

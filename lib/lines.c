@@ -35,6 +35,25 @@ lines_next(struct lines *l, struct dk_err *e)
 	return n;
 }
 
+ssize_t
+lines_next_data(struct lines *l, struct dk_err *e)
+{
+	ssize_t n;
+	size_t lead;
+
+	while ((n = lines_next(l, e)) >= 0) {
+		lead = strspn(l->line, " \t\r");
+		while (n > (ssize_t)lead && strchr(" \t\r", l->line[n - 1]))
+			l->line[--n] = '\0';
+		if (l->line[lead] == '\0' || l->line[lead] == '#')
+			continue;
+		n -= (ssize_t)lead;
+		memmove(l->line, l->line + lead, (size_t)n + 1);
+		return n;
+	}
+	return -1;
+}
+
 void
 lines_free(struct lines *l)
 {

@@ -23,6 +23,10 @@ void lines_init(struct lines *l, FILE *fp, const char *name);
  * the end of input or on a read error (then e->msg is set; it is empty at
  * a clean end). */
 ssize_t lines_next(struct lines *l, struct dk_err *e);
+/* As lines_next, for line-oriented input (pairs, targets, fetch lists):
+ * skips blank lines and lines whose first non-blank is '#', and trims the
+ * blanks around the line it returns; l->lineno stays the file's. */
+ssize_t lines_next_data(struct lines *l, struct dk_err *e);
 /* Frees the line buffer (does not close fp). */
 void lines_free(struct lines *l);
 

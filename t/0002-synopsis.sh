@@ -1,13 +1,13 @@
 #!/bin/sh
 # Every program's -h prints its man page's SYNOPSIS (whitespace and line
-# wrapping aside), and -V its version.
+# wrapping aside) up to a blank line, then its options; -V its version.
 . "$(dirname "$0")/lib.sh"
 
 for src in "$DK_TOP"/cmd/*.c; do
 	p=$(basename "$src" .c)
 	# usage lines, continuation lines (indented, not starting with the
 	# program's name) joined to the one before
-	"$DK_BIN/$p" -h 2>&1 | sed 's/^usage: *//' |
+	"$DK_BIN/$p" -h 2>&1 | sed '/^$/,$d' | sed 's/^usage: *//' |
 		awk -v p="$p" 'NR > 1 && /^ +[^ ]/ && $1 != p { printf " %s", $0; next }
 			NR > 1 { print "" } { printf "%s", $0 } END { print "" }' |
 		tr -s ' \t' ' ' | sed 's/^ //; s/ $//' | grep -v '^$' >"$T/h.$p"

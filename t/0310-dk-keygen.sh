@@ -185,9 +185,7 @@ t_out "-V prints the version" "dk-keygen 0.1.0" "$T/out"
 t_run "no file" 2 dk-keygen
 t_run "-b with -t ec" 2 dk-keygen -b 2048 -t ec x.pem
 t_run "a key too small" 2 dk-keygen -b 1024 x.pem
-t_out "the bad size is named" "dk-keygen: 1024: not a number from 2048 to 16384
-usage: dk-keygen [-b BITS] [-d DAYS] [-s SUBJECT] [-t rsa | ec] FILE
-       dk-keygen -c FILE" "$T/err"
+t_out "the bad size is named" "dk-keygen: --bits: '1024' is not a whole number from 2048 to 16384" "$T/err"
 t_run "an unknown type" 2 dk-keygen -t dsa x.pem
 t_run "-c with other options" 2 dk-keygen -c rsa.pem -d 5
 t_run "a bad subject" 1 dk-keygen -s 'CN=x, junk' x.pem

@@ -30,6 +30,55 @@ START_TEST(err_format)
 }
 END_TEST
 
+START_TEST(quote_and_number)
+{
+	char q[DK_QUOTE_MAX], big[200];
+	long long v;
+
+	ck_assert_str_eq(dk_quote(q, sizeof q, "a\tb\\", 4), "a\\x09b\\x5c");
+	memset(big, 'x', sizeof big);
+	dk_quote(q, sizeof q, big, sizeof big);
+	ck_assert_uint_eq(strlen(q), 83);
+	ck_assert_str_eq(q + 80, "...");
+	memset(big, 0xff, sizeof big);
+	dk_quote(q, sizeof q, big, sizeof big);
+	ck_assert_uint_eq(strlen(q), 80 * 4 + 3);
+	ck_assert_int_eq(dk_parse_number("12", 1, 64, &v), 0);
+	ck_assert_int_eq(v, 12);
+	ck_assert_int_eq(dk_parse_number("-3", 0, 64, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_int_eq(dk_parse_number("99999999999999999999999", 0, 64, &v), -1);
+	ck_assert_int_eq(errno, ERANGE);
+	ck_assert_int_eq(dk_parse_number("many", 0, 64, &v), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(dk_parse_number("", 0, 64, &v), -1);
+	ck_assert_int_eq(dk_parse_number(" 1", 0, 64, &v), -1);
+	ck_assert_int_eq(dk_parse_number("1 ", 0, 64, &v), -1);
+}
+END_TEST
+
+START_TEST(lines_data)
+{
+	static char text[] = "# c\n\n  6.1.1 6.1.2  \r\n\t#x\nlast";
+	FILE *fp = fmemopen(text, sizeof text - 1, "r");
+	struct lines l;
+	struct dk_err e;
+
+	ck_assert_ptr_nonnull(fp);
+	lines_init(&l, fp, "in");
+	ck_assert_int_eq(lines_next_data(&l, &e), 11);
+	ck_assert_str_eq(l.line, "6.1.1 6.1.2");
+	ck_assert_int_eq(l.lineno, 3);
+	ck_assert_int_eq(lines_next_data(&l, &e), 4);
+	ck_assert_str_eq(l.line, "last");
+	ck_assert_int_eq(l.lineno, 5);
+	ck_assert_int_eq(lines_next_data(&l, &e), -1);
+	ck_assert_str_eq(e.msg, "");
+	lines_free(&l);
+	fclose(fp);
+}
+END_TEST
+
 START_TEST(buf_ops)
 {
 	struct buf b = { 0 };
@@ -163,6 +212,8 @@ main(void)
 {
 	const TTest *const tests[] = {
 		err_format,
+		quote_and_number,
+		lines_data,
 		buf_ops,
 		lines_long_and_numbered,
 		atomic_keeps_old_on_abort,
