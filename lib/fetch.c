@@ -21,6 +21,7 @@ struct job_priv {
 	CURL *easy;
 	int fd;
 	int src;		/* a local file:// source being copied, else -1 */
+	uint64_t src_size;	/* its size when opened */
 	char *part, *final;
 	struct hash_pool *pool;
 	struct hash_stream hs;	/* hs.hs.size: bytes of .part written */
@@ -318,6 +319,7 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 		job_next_url(j, why);
 		return -1;
 	}
+	jp->src_size = src_size;
 	if (jp->src >= 0 && jp->offset > src_size) {
 		/* longer than its source: not a prefix of it */
 		if (ftruncate(jp->fd, 0) < 0) {
@@ -605,6 +607,8 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 					continue;
 				if (jobs[i].have_expect)
 					p.expect += jobs[i].expect_size;
+				else if (jobs[i].state == FETCH_ACTIVE && jp->src >= 0)
+					p.expect += jp->src_size;
 				else if (jobs[i].state == FETCH_ACTIVE && jp->easy
 				    && curl_easy_getinfo(jp->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK && cl >= 0)
 					p.expect += jp->offset + (uint64_t)cl;
