@@ -69,36 +69,35 @@ seq_curl() {	# seq_curl LIST: every file of LIST with curl, one after another
 		curl -sf -o "$T/curl/$name" "$url"
 	done <"$1"
 }
-run_mg() {	# run_mg LIST -j N: into an empty DISTDIR
+run_mg() {	# run_mg LIST N: "WALL CPU RSS" of manifest-gen -j N into an empty DISTDIR
 	rm -f "$T"/dist/*
-	"$mg" -q -j "$3" -d "$T/dist" <"$1"
-}
-mg_rss() {	# mg_rss LIST N: peak RSS in KiB of run_mg LIST -j N
-	rm -f "$T"/dist/*
-	bench_rss "$mg" -q -j "$2" -d "$T/dist" <"$1"
+	bench_time "$mg" -q -j "$2" -d "$T/dist" <"$1"
 }
 
 echo "machine: $(bench_cpu), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 t_seq=$(bench_secs seq_curl "$T/list")
 t_slow=$(bench_secs curl -sf -o "$T/curl/one" "http://127.0.0.4:$port/slow/f8.bin")
-t_mg=$(bench_secs run_mg "$T/list" -j 8)
-rss_mg=$(mg_rss "$T/list" 8)
-t_mg4=$(bench_secs run_mg "$T/list" -j 4)
+set -- $(run_mg "$T/list" 8)
+t_mg=$1 c_mg=$2 rss_mg=$3
+set -- $(run_mg "$T/list" 4)
+t_mg4=$1
 
 t_fseq=$(bench_secs seq_curl "$T/list-fast")
-t_fmg=$(bench_secs run_mg "$T/list-fast" -j 8)
-rss_fmg=$(mg_rss "$T/list-fast" 8)
+set -- $(run_mg "$T/list-fast" 8)
+t_fmg=$1 c_fmg=$2 rss_fmg=$3
 
 t_core=$(bench_secs sh -c "b2sum '$T'/src/*.bin && sha512sum '$T'/src/*.bin")
-t_file=$(bench_secs run_mg "$T/list-file" -j 4)
-rss_file=$(mg_rss "$T/list-file" 4)
+set -- $(run_mg "$T/list-file" 4)
+t_file=$1 c_file=$2 rss_file=$3
 
-t_ossl=$(bench_openssl_bound $((512 * 1048576)))
+set -- $(bench_openssl $((512 * 1048576)))
+t_ossl=$1 c_ossl=$2
 
 echo "1. fetching 8 x 64 MiB over loopback, limit_rate $rate (one file $slow), 4 hosts"
 printf '   %-36s %7ss\n' "curl, one after another" "$t_seq" "the slowest file alone (curl)" "$t_slow" \
 	"manifest-gen -j 8 (+ hashing)" "$t_mg" "manifest-gen -j 4 (default)" "$t_mg4"
+printf '   %-36s %7ss\n' "manifest-gen -j 8, CPU (user+sys)" "$c_mg"
 echo "$t_seq $t_slow $t_mg" | awk '{
 	printf "   sequential curl / manifest-gen: %.2fx (goal >= 4)\n", $1 / $3
 	printf "   manifest-gen / slowest file:    %.2fx (goal <= 1.3)\n", $3 / $2 }'
@@ -106,7 +105,8 @@ echo "   manifest-gen -j 8 peak RSS: $rss_mg KiB (goal <= 16384)"
 
 echo "2. fetching the same 8 x 64 MiB over loopback, no rate limit"
 printf '   %-36s %7ss\n' "curl, one after another" "$t_fseq" "manifest-gen -j 8 (+ hashing)" "$t_fmg" \
-	"openssl speed bound (2 cores)" "$t_ossl"
+	"openssl speed bound (2 cores)" "$t_ossl" "manifest-gen -j 8, CPU (user+sys)" "$c_fmg" \
+	"openssl CPU of both digests" "$c_ossl"
 echo "$t_fseq $t_ossl $t_fmg" | awk '{
 	m = ($1 > $2) ? $1 : $2
 	printf "   manifest-gen / max(curl, openssl): %.2fx (goal <= 1.25)\n", $3 / m }'
@@ -114,7 +114,8 @@ echo "   manifest-gen -j 8 peak RSS: $rss_fmg KiB (goal <= 16384)"
 
 echo "3. 4 x 128 MiB from file:// into an empty DISTDIR"
 printf '   %-36s %7ss\n' "b2sum && sha512sum of the sources" "$t_core" "manifest-gen (copy + hashing)" "$t_file" \
-	"openssl speed bound (2 cores)" "$t_ossl"
+	"openssl speed bound (2 cores)" "$t_ossl" "manifest-gen, CPU (user+sys)" "$c_file" \
+	"openssl CPU of both digests" "$c_ossl"
 echo "$t_core $t_ossl $t_file" | awk '{
 	printf "   b2sum+sha512sum / manifest-gen: %.2fx (goal >= 2)\n", $1 / $3
 	printf "   manifest-gen / openssl:         %.2fx (goal <= 1.25)\n", $3 / $2 }'

@@ -8,21 +8,24 @@ bench_secs() {	# bench_secs CMD...: wall seconds of CMD (stdout discarded)
 	echo "$_s $_e" | awk '{ printf "%.2f", $2 - $1 }'
 }
 
-bench_rss() {	# bench_rss CMD...: peak RSS of CMD in KiB
-	/usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'
+bench_time() {	# bench_time CMD...: "WALL CPU RSS" of CMD: seconds, user+system seconds, KiB
+	/usr/bin/time -f '@@ %e %U %S %M' "$@" 2>&1 >/dev/null |
+		awk '$1 == "@@" { printf "%.2f %.2f %d\n", $2, $3 + $4, $5 }'
 }
 
 bench_cpu() {	# the CPU model
 	awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo
 }
 
-# bench_openssl_bound BYTES: seconds two cores need at least for BLAKE2B and
-# SHA512 of BYTES in one read, one digest per core: the slower of the two
-# at "openssl speed"'s rate (16 KiB blocks), measured now.
-bench_openssl_bound() {
+# bench_openssl BYTES: "BOUND CPU" for BLAKE2B and SHA512 of BYTES at
+# "openssl speed"'s rates (16 KiB blocks, one core each), measured now:
+# BOUND the seconds two cores need at least in one read, one digest per
+# core (the slower digest); CPU the seconds of both digests together,
+# what a hasher's user+system time cannot go below.
+bench_openssl() {
 	_b2=$(_bench_speed blake2b512)
 	_s5=$(_bench_speed sha512)
-	echo "$1 $_b2 $_s5" | awk '{ a = $1 / $2; b = $1 / $3; printf "%.2f", (a > b) ? a : b }'
+	echo "$1 $_b2 $_s5" | awk '{ a = $1 / $2; b = $1 / $3; printf "%.2f %.2f\n", (a > b) ? a : b, a + b }'
 }
 
 _bench_speed() {	# bytes/s of one digest on one core

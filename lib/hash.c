@@ -117,6 +117,11 @@ hash_free(struct hash_set *h)
  * a buffer per write, and a lock round trip per 64 KiB costs nothing. */
 enum { POOL_N = 32, POOL_SZ = 64 * 1024 };
 
+struct pool_arg {
+	struct hash_pool *p;
+	int w;
+};
+
 struct pool_slot {
 	char *data;
 	size_t len;
@@ -137,15 +142,12 @@ struct hash_pool {
 	int stop;
 	int started;			/* worker threads running */
 	pthread_t th[2];
+	struct pool_arg arg[2];		/* not malloc'ed: a worker that never calls
+					 * malloc or free gets no arena of its own */
 };
 
 /* The workers' digests: the two slowest apart, SHA256 with the faster. */
 static const unsigned pool_mask[2] = { HASH_BLAKE2B | HASH_SHA256, HASH_SHA512 };
-
-struct pool_arg {
-	struct hash_pool *p;
-	int w;
-};
 
 static unsigned long
 pool_min_done(const struct hash_pool *p)
@@ -160,7 +162,6 @@ pool_worker(void *arg)
 	int w = ((struct pool_arg *)arg)->w;
 	unsigned long j = 0;
 
-	free(arg);
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct pool_slot *sl;
@@ -231,16 +232,9 @@ hash_pool_new(struct hash_pool **pp, struct dk_err *e)
 	pthread_cond_init(&p->more, NULL);
 	pthread_cond_init(&p->room, NULL);
 	for (w = 0; w < 2; w++) {
-		struct pool_arg *a = malloc(sizeof *a);
-
-		err = ENOMEM;
-		if (a) {
-			a->p = p;
-			a->w = w;
-			err = pthread_create(&p->th[w], NULL, pool_worker, a);
-		}
-		if (err) {
-			free(a);
+		p->arg[w].p = p;
+		p->arg[w].w = w;
+		if ((err = pthread_create(&p->th[w], NULL, pool_worker, &p->arg[w])) != 0) {
 			errno = err;
 			dk_syserrf(e, NULL, 0, "cannot start hashing thread");
 			hash_pool_free(p);
