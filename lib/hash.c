@@ -142,11 +142,11 @@ struct hash_pool {
 	int stop;
 	int started;			/* worker threads running */
 	pthread_t th[2];
-	struct pool_arg arg[2];		/* not malloc'ed: a worker that never calls
-					 * malloc or free gets no arena of its own */
+	struct pool_arg arg[2];		/* what each worker is started with */
 };
 
-/* The workers' digests: the two slowest apart, SHA256 with the faster. */
+/* The workers' digests: SHA512, the slowest, alone; SHA256 (rare: files a
+ * sha256sums covers) beside BLAKE2B. */
 static const unsigned pool_mask[2] = { HASH_BLAKE2B | HASH_SHA256, HASH_SHA512 };
 
 static unsigned long
