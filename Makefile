@@ -3,6 +3,10 @@
 # Licence: GPL-2.0-only, see README.
 
 VERSION = 0.1.0
+# Where "make install" puts things. Nothing of it is compiled in: the
+# programs find their data as BINDIR/../share/dk at run time, so keep
+# DATADIR there when changing BINDIR, and any PREFIX or DESTDIR works
+# without a rebuild.
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
@@ -40,37 +44,46 @@ LIBA = $(O)lib/libdk.a
 PROGS = $(sort $(notdir $(basename $(wildcard cmd/*.c))))
 BINS = $(PROGS:%=$(O)cmd/%)
 UNITS = $(patsubst %.c,$(O)%,$(sort $(wildcard t/unit/*.c)))
-MANS = $(PROGS:%=man/%.1)
-# contrib/ scripts that get a command in BINDIR.
+# Every page: the programs', the contrib scripts' and contrib/Makefile's.
+MANS = $(sort $(wildcard man/*.[1-8]))
+# contrib/ scripts that get a command in BINDIR, named dk-SCRIPT so they
+# never collide with mgorny-dev-scripts' bump-kernels and bump-kernels-bin.
 CONTRIB_BINS = bump-kernels bump-kernels-bin
 
-# Debian packages every build, test, demo and bench step needs.
+# Every build, test, demo and bench dependency, one per line: the Debian
+# package, the Gentoo package, and what shows it is there (a command, a
+# path, or pc:MODULE of pkg-config) on other systems. mk/deps.sh reads it;
+# another list given as "make deps DEPS=..." (the fuzzers') has the same
+# three columns.
 DEPS = \
-	gcc \
-	make \
-	pkg-config \
-	libcurl4-openssl-dev \
-	libssl-dev \
-	libyaml-dev \
-	check \
-	mandoc \
-	git \
-	gpg \
-	gpg-agent \
-	gpgv \
-	openssl \
-	python3 \
-	nginx \
-	docker.io \
-	openssh-server \
-	openssh-client \
-	busybox-static \
-	shellcheck \
-	curl \
-	time \
-	xz-utils \
-	zstd \
-	ca-certificates
+	gcc			sys-devel/gcc			cc \
+	make			dev-build/make			make \
+	pkg-config		virtual/pkgconfig		pkg-config \
+	libcurl4-openssl-dev	net-misc/curl			pc:libcurl \
+	libssl-dev		dev-libs/openssl		pc:openssl \
+	libyaml-dev		dev-libs/libyaml		pc:yaml-0.1 \
+	check			dev-libs/check			pc:check \
+	mandoc			app-text/mandoc			mandoc \
+	git			dev-vcs/git			git \
+	gpg			app-crypt/gnupg			gpg \
+	gpg-agent		app-crypt/gnupg			gpg-agent \
+	gpgv			app-crypt/gnupg			gpgv \
+	openssl			dev-libs/openssl		openssl \
+	python3			dev-lang/python			python3 \
+	nginx			www-servers/nginx		nginx \
+	docker.io		app-containers/docker		dockerd \
+	docker.io		app-containers/docker-cli	docker \
+	openssh-server		net-misc/openssh		sshd \
+	openssh-client		net-misc/openssh		ssh \
+	busybox-static		sys-apps/busybox		busybox \
+	shellcheck		dev-util/shellcheck		shellcheck \
+	curl			net-misc/curl			curl \
+	time			sys-process/time		/usr/bin/time \
+	xz-utils		app-arch/xz-utils		xz \
+	zstd			app-arch/zstd			zstd \
+	ca-certificates		app-misc/ca-certificates	/etc/ssl/certs/ca-certificates.crt
+# DEPS_HOST: debian, gentoo or other; empty: mk/deps.sh finds out.
+DEPS_HOST =
 
 all: $(LIBA) $(BINS)
 
@@ -91,11 +104,20 @@ $(O)t/unit/%: t/unit/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(DK_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) $(CPPFLAGS) -MMD -MP -o $@ $< $(LIBA) $(LDFLAGS) $(DK_LIBS) $(CHECK_LIBS)
 
+# Without Check (dev-libs/check, Debian check) "make check" still runs the
+# shell tests; t/run.sh says the unit tests were not built.
+ifeq ($(shell pkg-config --exists check && echo yes),yes)
 units: $(UNITS)
+else
+units:
+	@echo "make: no unit tests: Check is not installed (pkg-config check; make deps)"
+endif
 
 # The whole suite twice: the normal build, then the same tests on an
 # AddressSanitizer+UBSan build; t/run.sh prints the one closing count.
-check: deps
+# It does not run "make deps": a test whose component is missing skips,
+# saying so (DK_CORPUS: t/data/README).
+check:
 	$(MAKE) all units
 	$(MAKE) O=asan/ SANITIZE=1 all units
 	t/run.sh . asan/
@@ -108,36 +130,28 @@ demo: deps all
 lint:
 	mandoc -Tlint -W warning $(MANS)
 
-# Installs what is missing with apt-get; quiet when nothing is.
+# Debian: installs what is missing with apt-get (as root; else prints the
+# line); Gentoo: prints the emerge line; elsewhere lists what is missing.
+# Quiet when nothing is.
 deps:
-	@missing=; for p in $(DEPS); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; \
-	done; \
-	[ -z "$$missing" ] && exit 0; \
-	if [ "$$(id -u)" != 0 ]; then \
-		echo "make deps: missing:$$missing"; \
-		echo "run as root: apt-get update && apt-get install -y --no-install-recommends$$missing"; \
-		exit 1; \
-	fi; \
-	echo "make deps: installing$$missing"; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+	@printf '%s %s %s\n' $(DEPS) | sh mk/deps.sh $(DEPS_HOST)
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR)
 	for p in $(PROGS); do install -m 755 cmd/$$p $(DESTDIR)$(BINDIR)/$$p; done
-	for p in $(PROGS); do install -m 644 man/$$p.1 $(DESTDIR)$(MANDIR)/man1/$$p.1; done
-	if [ -d contrib ] && [ -n "$$(ls contrib)" ]; then \
-		mkdir -p $(DESTDIR)$(DATADIR) && cp -R contrib/. $(DESTDIR)$(DATADIR)/ && \
-		chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR); fi
-	mkdir -p $(DESTDIR)$(BASHCOMPDIR)
-	for s in $(CONTRIB_BINS); do ln -sfr $(DESTDIR)$(DATADIR)/$$s $(DESTDIR)$(BINDIR)/$$s; done
-	for p in $(PROGS) $(CONTRIB_BINS); do \
+	for m in $(MANS); do s=$${m##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s && \
+		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	mkdir -p $(DESTDIR)$(DATADIR)
+	cp -R contrib/. $(DESTDIR)$(DATADIR)/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)
+	for s in $(CONTRIB_BINS); do ln -sfr $(DESTDIR)$(DATADIR)/$$s $(DESTDIR)$(BINDIR)/dk-$$s; done
+	for p in $(PROGS) $(CONTRIB_BINS:%=dk-%); do \
 		ln -sfr $(DESTDIR)$(DATADIR)/completion/dk.bash $(DESTDIR)$(BASHCOMPDIR)/$$p; done
 
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(MANDIR)/man1/$$p.1; done
-	for p in $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
-	for p in $(PROGS) $(CONTRIB_BINS); do rm -f $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	for p in $(PROGS) $(CONTRIB_BINS:%=dk-%); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/ebuild-tools.sh [N]: times N (default 1000) calls of ebuild-setvar
-# and ebuild-copy on a corpus ebuild against the same steps done the way
+# and ebuild-copy on a real ebuild against the same steps done the way
 # bump-kernels does them today (cp, and sed for SHA256SUM_DATE, the
 # copyright line and a variable), and prints ms per call and the ratio.
 # Goal: under 2 ms per dk call. Not part of "make check": timings depend on
@@ -9,12 +9,13 @@ set -eu
 export LC_ALL=C TZ=UTC
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${DK_BIN:-$top/cmd}
-corpus=${DK_CORPUS:-$top/../shared/corpus}
+
 n=${1:-1000}
 for p in ebuild-copy ebuild-setvar; do
 	[ -x "$bin/$p" ] || { echo "bench: $bin/$p not built (run make)" >&2; exit 1; }
 done
-src=$corpus/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild
+# the corpus ebuild, as t/data/repo holds it unmodified
+src=$top/t/data/repo/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild
 [ -f "$src" ] || { echo "bench: $src: missing" >&2; exit 1; }
 w=$(mktemp -d "${TMPDIR:-/tmp}/dk-bench.XXXXXX")
 trap 'rm -rf "$w"' EXIT

@@ -20,12 +20,16 @@ static const char synopsis[] =
 	"usage: diff-export [-Is] [-b BASE] [-C DIR] [-o FILE] [-p CAT/PKG] [-t TREE]\n"
 	"       diff-export [-Is] [-o FILE] [-p CAT/PKG] [-t TREE] -\n";
 
-static void
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DK_USAGE);
-}
+static const struct prog_opt opts[] = {
+	{ 'b', "base", "BASE", "the commit or branch to diff against (default origin)" },
+	{ 'C', "directory", "DIR", "the gentoo.git checkout (default .)" },
+	{ 'I', "digest", NULL, "print only the diff's SHA-256 digest" },
+	{ 'o', "output", "FILE", "write the diff to FILE (atomically), not stdout" },
+	{ 'p', "package", "CAT/PKG", "every path must be in CAT/PKG (repeatable)" },
+	{ 's', "summary", NULL, "print the ebuilds added and removed per package" },
+	{ 't', "tree", "TREE", "prove that the diff applies to directory TREE" },
+	{ 0 }
+};
 
 /* ^C while -o is being written: the old file stays, the new one goes. */
 static void
@@ -176,11 +180,12 @@ main(int argc, char *argv[])
 	struct buf text = { 0 }, name = { 0 }, tab = { 0 };
 	struct diff d = { 0 };
 	struct dk_err e;
+	struct prog p = { .synopsis = synopsis, .opts = opts };
 
-	dk_setprog(argv[0]);
+	prog_init(&p, argv[0]);
 	if (!(limits = calloc((size_t)argc, sizeof *limits)))
 		dk_die(DK_FAIL, "out of memory");
-	while ((c = getopt(argc, argv, "b:C:hIo:p:st:V")) != -1) {
+	while ((c = prog_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'b': base = optarg; break;
 		case 'C': dir = optarg; break;
@@ -189,26 +194,18 @@ main(int argc, char *argv[])
 		case 'p': limits[nlimits++] = optarg; break;
 		case 's': table = 1; break;
 		case 't': tree = optarg; break;
-		case 'h':
-			fputs(synopsis, stdout);
-			free(limits);
-			return dk_close_stdout();
-		case 'V':
-			puts("diff-export " DK_VERSION);
-			free(limits);
-			return dk_close_stdout();
-		default:
-			usage();
 		}
 	}
 	if (argc - optind > 1 || (argc - optind == 1 && strcmp(argv[optind], "-")))
-		usage();
+		prog_usage(&p);
 	from_stdin = argc - optind == 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if ((from_stdin && (base || dir)) || (digest && table))
-		usage();
+	if (from_stdin && (base || dir))
+		prog_usagef(&p, "--base and --directory name a checkout: not with -");
+	if (digest && table)
+		prog_usagef(&p, "--digest and --summary exclude each other");
 
 	if (from_stdin) {
 		buf_adds(&name, "<stdin>");

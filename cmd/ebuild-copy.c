@@ -18,19 +18,25 @@ static const char synopsis[] =
     "       ebuild-copy [-fn] [-D date] [-k mode] [-y year] pkgdir old new\n"
     "       ebuild-copy [-fn] [-D date] [-k mode] [-y year] pkgdir < pairs\n";
 
-static void __attribute__((noreturn))
-usage(void)
-{
-	fputs(synopsis, stderr);
-	exit(DK_USAGE);
-}
+static const struct prog_opt opts[] = {
+	{ 'D', "date", "DATE", "SHA256SUM_DATE to set, YYYYMMDD (default today, UTC)" },
+	{ 'f', "force", NULL, "overwrite an existing PN-NEW.ebuild" },
+	{ 'k', "keywords", "MODE", "testing (default: stable arches to ~arch) or keep" },
+	{ 'n', "dry-run", NULL, "say what would be copied, write nothing" },
+	{ 'y', "year", "YEAR", "copyright year (default this year, UTC)" },
+	{ 0 }
+};
 
-static int force, dry;
+/* What the options ask of the tree form. */
+struct copy_opts {
+	int force, dry;
+	struct bump_opts bump;
+};
 
 /* Copies the newest ebuild of version old in pd to PN-new.ebuild and
  * prints the new path. Returns DK_OK or DK_FAIL (reason printed). */
 static int
-copy(const struct pkgdir *pd, const char *old, const char *new, const struct bump_opts *o)
+copy(const struct pkgdir *pd, const char *old, const char *new, const struct copy_opts *co)
 {
 	const struct pkgdir_ebuild *from;
 	char *src = NULL, *dst = NULL, *name = NULL;
@@ -53,7 +59,7 @@ copy(const struct pkgdir *pd, const char *old, const char *new, const struct bum
 	sprintf(name, "%s-%s.ebuild", pd->pn, new);
 	if (!(src = pkgdir_path(pd, from->file)) || !(dst = pkgdir_path(pd, name)))
 		dk_die(DK_FAIL, "out of memory");
-	if (!force && lstat(dst, &st) == 0) {
+	if (!co->force && lstat(dst, &st) == 0) {
 		dk_warn("%s: exists (-f overwrites it)", dst);
 		goto out;
 	}
@@ -62,11 +68,11 @@ copy(const struct pkgdir *pd, const char *old, const char *new, const struct bum
 		dk_perr(&e);
 		goto out;
 	}
-	if (read_file(src, &in, &e) < 0 || bump_ebuild(src, in.s, in.len, o, &out, &e) < 0) {
+	if (read_file(src, &in, &e) < 0 || bump_ebuild(src, in.s, in.len, &co->bump, &out, &e) < 0) {
 		dk_perr(&e);
 		goto out;
 	}
-	if (dry) {
+	if (co->dry) {
 		dk_warn("would copy %s to %s", src, dst);
 	} else {
 		dk_warn("copying %s to %s", src, dst);
@@ -115,15 +121,13 @@ read_pairs(struct pair **pairs, size_t *n)
 
 	*pairs = NULL;
 	*n = 0;
-	lines_init(&l, stdin, "<stdin>");
-	while (lines_next(&l, &e) >= 0) {
+	prog_input(&l, "OLD NEW pairs");
+	while (lines_next_data(&l, &e) >= 0) {
 		char *f[3], *save = NULL, *s = l.line;
 		int nf = 0;
 
 		while (nf < 3 && (f[nf] = strtok_r(s, " \t\r", &save)))
 			s = NULL, nf++;
-		if (nf == 0 || f[0][0] == '#')
-			continue;
 		if (nf != 2) {
 			dk_warn("%s:%ld: want \"OLD NEW\", got \"%s\"", l.name, l.lineno, f[0]);
 			bad = 1;
@@ -155,7 +159,7 @@ read_pairs(struct pair **pairs, size_t *n)
 }
 
 static int
-tree(const char *dir, const char *old, const char *new, const struct bump_opts *o)
+tree(const char *dir, const char *old, const char *new, const struct copy_opts *o)
 {
 	struct pkgdir pd;
 	struct pair *pairs = NULL;
@@ -207,60 +211,53 @@ int
 main(int argc, char *argv[])
 {
 	static char year[8], date[16];
-	struct bump_opts o = { 0, year, date };
+	struct copy_opts o = { .bump = { 0, year, date } };
+	struct prog p = { .synopsis = synopsis, .opts = opts };
 	time_t now = time(NULL);
 	struct tm tm;
 	int c, rc;
 
-	dk_setprog(argv[0]);
+	prog_init(&p, argv[0]);
 	gmtime_r(&now, &tm);
 	strftime(year, sizeof year, "%Y", &tm);
 	strftime(date, sizeof date, "%Y%m%d", &tm);
-	while ((c = getopt(argc, argv, "D:fhk:nVy:")) != -1) {
+	while ((c = prog_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'D':
 			if (!bump_date_valid(optarg))
-				dk_die(DK_USAGE, "-D %s: not a date (YYYYMMDD)", optarg);
-			o.date = optarg;
+				prog_usagef(&p, "--date: '%s' is not a date (YYYYMMDD)", optarg);
+			o.bump.date = optarg;
 			break;
 		case 'f':
-			force = 1;
+			o.force = 1;
 			break;
-		case 'h':
-			fputs(synopsis, stdout);
-			return dk_close_stdout();
 		case 'k':
 			if (!strcmp(optarg, "keep"))
-				o.keep_keywords = 1;
+				o.bump.keep_keywords = 1;
 			else if (!strcmp(optarg, "testing"))
-				o.keep_keywords = 0;
+				o.bump.keep_keywords = 0;
 			else
-				dk_die(DK_USAGE, "-k %s: want keep or testing", optarg);
+				prog_usagef(&p, "--keywords: want keep or testing, not '%s'", optarg);
 			break;
 		case 'n':
-			dry = 1;
+			o.dry = 1;
 			break;
-		case 'V':
-			puts("ebuild-copy " DK_VERSION);
-			return dk_close_stdout();
 		case 'y':
 			if (!bump_year_valid(optarg))
-				dk_die(DK_USAGE, "-y %s: not a year (YYYY)", optarg);
-			o.year = optarg;
+				prog_usagef(&p, "--year: '%s' is not a year (YYYY)", optarg);
+			o.bump.year = optarg;
 			break;
-		default:
-			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	atomic_cleanup_on_signals();
-	if (argc == 0 && !force && !dry)
-		rc = filter(&o);
+	if (argc == 0 && !o.force && !o.dry)
+		rc = filter(&o.bump);
 	else if (argc == 1 || argc == 3)
 		rc = tree(argv[0], argc == 3 ? argv[1] : NULL, argc == 3 ? argv[2] : NULL, &o);
 	else
-		usage();
+		prog_usage(&p);
 	if (dk_close_stdout() != DK_OK)
 		rc = DK_FAIL;
 	return rc;

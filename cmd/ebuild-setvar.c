@@ -11,14 +11,18 @@
 #include "ebuild.h"
 #include "prog.h"
 
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: ebuild-setvar [-i file] NAME=VALUE ...\n"
-		"       ebuild-setvar -g NAME ... [file]\n"
-		"       ebuild-setvar -e [-p CAT/PF] NAME ... [file]\n");
-}
+static const char synopsis[] =
+	"usage: ebuild-setvar [-i file] NAME=VALUE ...\n"
+	"       ebuild-setvar -g NAME ... [file]\n"
+	"       ebuild-setvar -e [-p CAT/PF] NAME ... [file]\n";
+
+static const struct prog_opt opts[] = {
+	{ 'e', "eval", NULL, "print the evaluated values of the NAMEs" },
+	{ 'g', "get", NULL, "print the raw values of the NAMEs" },
+	{ 'i', "in-place", "FILE", "edit FILE in place (atomically)" },
+	{ 'p', "package", "CAT/PF", "with -e: PN, PV, PR... from CAT/PF, not the file name" },
+	{ 0 }
+};
 
 static int
 is_name(const char *s)
@@ -96,65 +100,47 @@ main(int argc, char **argv)
 	struct ebuild eb;
 	struct dk_err e;
 	struct buf out = { 0 };
+	struct prog p = { .synopsis = synopsis, .opts = opts };
 
-	dk_setprog(argv[0]);
-	while ((c = getopt(argc, argv, "eghi:p:V")) != -1) {
+	prog_init(&p, argv[0]);
+	while ((c = prog_getopt(&p, argc, argv)) != -1) {
 		switch (c) {
 		case 'e':
 		case 'g':
 			mode = c;
 			break;
-		case 'h':
-			usage(stdout);
-			return DK_OK;
 		case 'i':
 			inplace = optarg;
 			break;
 		case 'p':
 			pf = optarg;
 			break;
-		case 'V':
-			printf("%s %s\n", dk_prog, DK_VERSION);
-			return DK_OK;
-		default:
-			usage(stderr);
-			return DK_USAGE;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (mode == 's' && pf) {
-		dk_warn("-p goes with -e");
-		usage(stderr);
-		return DK_USAGE;
-	}
+	if (mode == 's' && pf)
+		prog_usagef(&p, "--package goes with --eval");
 	if (mode != 's') {
 		/* NAME… then at most one file: a name has no '/' or '.' */
 		if (argc > 1 && !is_name(argv[argc - 1]))
 			file = argv[--argc];
 		if (inplace) {
-			if (file) {
-				usage(stderr);
-				return DK_USAGE;
-			}
+			if (file)
+				prog_usage(&p);
 			file = inplace;
 		}
 	}
-	if (argc == 0) {
-		usage(stderr);
-		return DK_USAGE;
-	}
+	if (argc == 0)
+		prog_usage(&p);
 	for (int k = 0; k < argc; k++) {
 		const char *eq = strchr(argv[k], '=');
+		char q[DK_QUOTE_MAX];
 
-		if (mode == 's' && !eq) {
-			dk_warn("not NAME=VALUE: %s", argv[k]);
-			return DK_USAGE;
-		}
-		if (mode != 's' && !is_name(argv[k])) {
-			dk_warn("not a variable name: %s", argv[k]);
-			return DK_USAGE;
-		}
+		if (mode == 's' && !eq)
+			prog_usagef(&p, "not NAME=VALUE: %s", dk_quote(q, sizeof q, argv[k], strlen(argv[k])));
+		if (mode != 's' && !is_name(argv[k]))
+			prog_usagef(&p, "not a variable name: %s", dk_quote(q, sizeof q, argv[k], strlen(argv[k])));
 	}
 	if (mode == 's' && inplace)
 		file = inplace;

@@ -28,6 +28,14 @@ struct heredoc {
 	int strip_tabs;
 };
 
+/* One NAME=VALUE word of the command being read, kept until the command
+ * ends: only then is it known whether it was an assignment. */
+struct assign {
+	size_t ws, plen, end, vs, ve;
+	enum ebuild_quote q;
+	int append;
+};
+
 struct lexer {
 	const char *s;
 	size_t n, i;
@@ -45,6 +53,8 @@ struct lexer {
 	int pending_cond;	/* "if"/"while" keyword: next compound is the condition */
 	struct heredoc hd[16];
 	int nhd;
+	struct assign *as;	/* the current command's assignments, as many as it has */
+	size_t nas, cap_as;
 };
 
 /* Line number (1-based) of byte offset off. */
@@ -717,21 +727,33 @@ read_array(struct lexer *lx, size_t *end)
 	}
 }
 
+/* Keeps one more assignment word of the current command. */
+static int
+add_assign(struct lexer *lx, const struct assign *a)
+{
+	if (lx->nas == lx->cap_as) {
+		size_t cap = lx->cap_as ? 2 * lx->cap_as : 16;
+		struct assign *as = realloc(lx->as, cap * sizeof *as);
+
+		if (!as)
+			return lerr(lx, a->ws, "out of memory");
+		lx->as = as;
+		lx->cap_as = cap;
+	}
+	lx->as[lx->nas++] = *a;
+	return 0;
+}
+
 /* Reads one simple command (or compound keyword) at lx->i. */
 static int
 command(struct lexer *lx)
 {
 	size_t cmd_ws = BAD, cmd_we = 0;
 	int nwords = 0, assign_only = 1, declare = 0, reading_case_word = 0;
-	struct {
-		size_t ws, plen, end, vs, ve;
-		enum ebuild_quote q;
-		int append;
-	} as[64];
-	int nas = 0;
 
 	lx->pending_cond = 0;
 	lx->cont = 0;
+	lx->nas = 0;
 	for (;;) {
 		skip_blanks(lx);
 		if (lx->i >= lx->n)
@@ -960,11 +982,8 @@ word:
 				} else {
 					q = classify(lx, ws + plen, we, &vs, &ve);
 				}
-				if (nas < 64) {
-					as[nas].ws = ws, as[nas].plen = plen, as[nas].end = we;
-					as[nas].vs = vs, as[nas].ve = ve, as[nas].q = q;
-					as[nas++].append = append;
-				}
+				if (add_assign(lx, &(struct assign){ ws, plen, we, vs, ve, q, append }) < 0)
+					return -1;
 				lx->i = we;
 				continue;
 			}
@@ -994,10 +1013,12 @@ word:
 	 * declaration builtin) made up the command: "A=1 make" is an
 	 * environment prefix. */
 	if (assign_only || declare) {
-		for (int k = 0; k < nas; k++)
-			if (add_var(lx, as[k].ws, as[k].plen, as[k].end, as[k].vs, as[k].ve,
-				as[k].q, as[k].append) < 0)
+		for (size_t k = 0; k < lx->nas; k++) {
+			const struct assign *a = &lx->as[k];
+
+			if (add_var(lx, a->ws, a->plen, a->end, a->vs, a->ve, a->q, a->append) < 0)
 				return -1;
+		}
 	}
 	if (cmd_ws != BAD && !declare && add_cmd(lx, cmd_ws, cmd_we) < 0)
 		return -1;
@@ -1217,6 +1238,7 @@ ebuild_parse(struct ebuild *eb, const char *path, const char *text, size_t len, 
 	for (int h = 0; h < lx.nhd; h++)
 		free(lx.hd[h].delim);
 	free(lx.lines);
+	free(lx.as);
 	if (r < 0) {
 		ebuild_free(eb);
 		return -1;

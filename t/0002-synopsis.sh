@@ -2,6 +2,8 @@
 # Every program's -h prints its man page's SYNOPSIS (whitespace and line
 # wrapping aside) up to a blank line, then its options; -V its version.
 . "$(dirname "$0")/lib.sh"
+command -v mandoc >/dev/null ||
+	{ skip "-h == SYNOPSIS" "mandoc not installed (Debian mandoc, Gentoo app-text/mandoc)"; exit 0; }
 
 for src in "$DK_TOP"/cmd/*.c; do
 	p=$(basename "$src" .c)

@@ -2,6 +2,7 @@
 # ebuild-copy: golden copies of real corpus ebuilds, the tree form in a
 # copy of the corpus package directories, bad input.
 . "$(dirname "$0")/lib.sh"
+need_corpus "ebuild-copy corpus tests"
 
 # The expected files in t/data/ebuild-copy/ are what bump-kernels makes of
 # the corpus ebuilds on 2026-11-25. They were made by doing its steps one
@@ -167,7 +168,10 @@ t_grep "-h prints the synopsis" '^usage: ebuild-copy \[-D date\] \[-k mode\] \[-
 t_run "-V" 0 ebuild-copy -V
 t_grep "-V prints the version" '^ebuild-copy [0-9]' "$T/out"
 t_run "-k bogus" 2 ebuild-copy -k bogus
-t_out "-k bogus message" "ebuild-copy: -k bogus: want keep or testing" "$T/err"
+t_grep "-k bogus message" "^ebuild-copy: --keywords: want keep or testing, not 'bogus'$" "$T/err"
+t_grep "-k bogus: the usage follows on stderr" "^usage: ebuild-copy " "$T/err"
+t_run "--keywords=keep is -k keep" 0 sh -c "ebuild-copy --keywords=keep --year 2026 --date=20261125 <'$src' >'$T/keep2'"
+t_diff "--keywords=keep: the same output" "$T/keep" "$T/keep2"
 t_run "-D bad date" 2 ebuild-copy -D 20261131
 t_run "-y bad year" 2 ebuild-copy -y 26
 t_run "-f without a package directory" 2 ebuild-copy -f

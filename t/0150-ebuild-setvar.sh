@@ -3,6 +3,16 @@
 # filter and in place, and refusing what would damage the ebuild.
 . "$(dirname "$0")/lib.sh"
 
+# No silent limit on the assignments of one command (the 65th was lost).
+i=1
+while [ $i -le 200 ]; do printf 'A%d=v%d ' $i $i; i=$((i + 1)); done >"$T/many.ebuild"
+echo >>"$T/many.ebuild"
+t_run "-g the 65th assignment of one command" 0 ebuild-setvar -g A65 A200 "$T/many.ebuild"
+t_out "-g: every assignment of the command found" "v65
+v200" "$T/out"
+
+need_corpus "ebuild-setvar corpus tests"
+
 GK=$CORPUS/sys-kernel/gentoo-kernel
 mkdir -p "$T/sys-kernel/gentoo-kernel"
 cp "$GK/gentoo-kernel-7.2.9.ebuild" "$GK/gentoo-kernel-6.6.9.ebuild" "$T/sys-kernel/gentoo-kernel/"
@@ -75,4 +85,7 @@ t_run "-h" 0 ebuild-setvar -h
 t_grep "-h prints the synopsis" '^usage: ebuild-setvar' "$T/out"
 # SYNOPSIS of the man page == -h (each line, "usage:" and blanks aside)
 sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$DK_TOP/man/ebuild-setvar.1" | grep -c '^\.Nm' >"$T/n"
-t_eq "man SYNOPSIS has a line per usage line" "$(wc -l <"$T/out" | tr -d ' ')" "$(cat "$T/n")"
+t_eq "man SYNOPSIS has a line per usage line" "$(sed '/^$/q' "$T/out" | grep -c .)" "$(cat "$T/n")"
+t_grep "--help: one line per option" '^  -i, --in-place FILE ' "$T/out"
+t_run "--get --in-place FILE" 0 ebuild-setvar --get --in-place="$E" CONFIG_VER
+t_run "--package without --eval" 2 ebuild-setvar --package=sys-kernel/x-1 A=1

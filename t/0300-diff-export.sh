@@ -2,6 +2,7 @@
 # diff-export against real git repositories: a gentoo.git stand-in made from
 # the corpus, cloned (origin a real remote), a bump committed on a branch.
 . "$(dirname "$0")/lib.sh"
+need_corpus "diff-export corpus tests"
 
 export GIT_CONFIG_NOSYSTEM=1 HOME="$T/home" GIT_AUTHOR_DATE='2024-05-01T00:00:00Z' GIT_COMMITTER_DATE='2024-05-01T00:00:00Z'
 mkdir -p "$HOME"
@@ -52,6 +53,12 @@ t_grep "the diff holds a missing trailing newline" '^\\ No newline at end of fil
 t_run "-I prints the digest" 0 diff-export -I -C "$wc" &&
 	t_out "the digest is the SHA-256 of the diff" "$sum" "$T/out"
 t_eq "-I prints nothing on stderr" "" "$(cat "$T/err")"
+t_run "--digest --directory=DIR --base BASE" 0 diff-export --digest --directory="$wc" --base origin &&
+	t_out "--digest: the same digest" "$sum" "$T/out"
+t_run "--digest and --summary exclude each other" 2 diff-export --digest --summary -C "$wc"
+t_grep "--digest --summary: says why, then the usage" "^diff-export: --digest and --summary exclude each other$" "$T/err"
+t_empty_out() { if [ -s "$T/out" ]; then fail "$1" "stdout: $(head -c 200 "$T/out")"; else ok "$1"; fi; }
+t_empty_out "a usage error leaves stdout alone"
 
 t_run "-s prints the per-package table" 0 diff-export -s -C "$wc"
 cat >"$T/want" <<'EOF'

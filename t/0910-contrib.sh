@@ -1,6 +1,6 @@
 #!/bin/sh
 # t/0910-contrib.sh: contrib/Makefile (binpkg-docker's targets on dk-build
-# and dk-push), the bash completion, and make install/uninstall of contrib.
+# and dk-push) and the bash completion.
 # Licence: GPL-2.0-only.
 . "$(dirname "$0")/lib.sh"
 . "$DK_TOP/t/lib/gpg.sh"
@@ -208,6 +208,15 @@ cmp_c comp-setvar-file "$repo/sys-kernel/gentoo-kernel" 'gentoo-kernel-7.2.9.ebu
 cmp_c comp-manifest-gen "$repo" 'sys-kernel/gentoo-kernel-bin/gentoo-kernel-bin-7.2.9.ebuild' manifest-gen -d /tmp sys-kernel/gentoo-kernel-bin/g
 cmp_c comp-keygen-type "$repo" 'ec' dk-keygen -b 4096 -t e
 cmp_c comp-optarg-glued "$repo" 'sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild' manifest-gen -j4 sys-kernel/gentoo-kernel/gentoo-kernel-7
+# long options, from each program's --help
+cmp_c comp-long-name "$repo" '--keywords' ebuild-copy --key
+cmp_c comp-long-arg "$repo" 'keep
+testing' ebuild-copy --keywords ''
+cmp_c comp-long-eq "$repo" '--keywords=keep' ebuild-copy --keywords=k
+cmp_c comp-long-then-operand "$repo" '6.18.1
+7.2.9' ebuild-copy --keywords keep --force sys-kernel/gentoo-kernel ''
+cmp_c comp-long-in-place "$repo/sys-kernel/gentoo-kernel" 'CONFIG_VER=' ebuild-setvar --in-place=gentoo-kernel-7.2.9.ebuild CONFIG_V
+cmp_c comp-long-only "$repo" '--mirror' manifest-gen --mir
 
 t_run comp-shellcheck 0 shellcheck -s bash "$DK_TOP/contrib/completion/dk.bash"
 t_run test-shellcheck 0 shellcheck -e SC1091 "$DK_TOP/t/0910-contrib.sh"
@@ -217,38 +226,12 @@ t_out comp-registered 'complete -F _dk bump-kernels
 complete -F _dk bump-kernels-bin
 complete -F _dk diff-export
 complete -F _dk dk-build
+complete -F _dk dk-bump-kernels
+complete -F _dk dk-bump-kernels-bin
 complete -F _dk dk-keygen
 complete -F _dk dk-push
 complete -F _dk ebuild-copy
 complete -F _dk ebuild-setvar
 complete -F _dk manifest-gen' "$T/c"
 
-# --- make install / uninstall ---
-root=$T/root
-t_run install 0 mk -s -C "$DK_TOP" install DESTDIR="$root" PREFIX=/usr
-progs=$(cd "$DK_TOP/cmd" && for c in *.c; do echo "${c%.c}"; done)
-bad=
-for p in $progs; do
-	[ -x "$root/usr/bin/$p" ] || bad="$bad bin/$p"
-	[ -f "$root/usr/share/man/man1/$p.1" ] || bad="$bad man/$p.1"
-done
-for p in $progs bump-kernels bump-kernels-bin; do
-	cmp -s "$root/usr/share/bash-completion/completions/$p" "$DK_TOP/contrib/completion/dk.bash" ||
-		bad="$bad completion/$p"
-done
-for s in bump-kernels bump-kernels-bin; do
-	[ -x "$root/usr/bin/$s" ] && [ -L "$root/usr/bin/$s" ] || bad="$bad bin/$s"
-	cmp -s "$root/usr/bin/$s" "$DK_TOP/contrib/$s" || bad="$bad $s-content"
-done
-cmp -s "$root/usr/share/dk/Makefile" "$MK" || bad="$bad share/dk/Makefile"
-t_eq install-tree '' "$bad"
-t_eq install-bin-link '../share/dk/bump-kernels' "$(readlink "$root/usr/bin/bump-kernels")"
-t_eq install-comp-link '../../dk/completion/dk.bash' "$(readlink "$root/usr/share/bash-completion/completions/dk-push")"
-t_run installed-bump-kernels-usage 2 "$root/usr/bin/bump-kernels"
-t_grep installed-bump-kernels-usage-msg '^usage: bump-kernels ' "$T/err"
-comp=$root/usr/share/bash-completion/completions/dk-push
-cmp_c installed-completion "$repo" 'ppc64le' dk-push -a p
-mk -f "$root/usr/share/dk/Makefile" -n prune-all >"$T/n" 2>&1
-t_out installed-makefile 'dk-build -a prune' "$T/n"
-t_run uninstall 0 mk -s -C "$DK_TOP" uninstall DESTDIR="$root" PREFIX=/usr
-t_eq uninstall-removes-all '' "$(find "$root" ! -type d)"
+# make install and uninstall: t/0930-install.sh

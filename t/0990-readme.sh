@@ -35,20 +35,24 @@ example() {
 }
 
 # The per-program examples, in a tree holding the corpus packages.
-tree=$T/tree
-mkdir -p "$tree"
-cp -R "$CORPUS/." "$tree/"
-# today's eclasses add nothing to SRC_URI; the corpus copies are older
-rm -rf "$tree/eclass"
-cp -R "$DATA/repo/eclass" "$tree/"
-cd "$tree" || exit 1
-example "ebuild-copy sys-kernel/gentoo-kernel 6.6.9 6.6.10"
-example "printf '6.6.9 6.6.11"
-example "ebuild-setvar -e BASE_P PATCH_PV"
-example "ebuild-setvar -i sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild"
-git checkout -q 2>/dev/null
-cp "$CORPUS/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild" sys-kernel/gentoo-kernel/
-example "manifest-gen -l sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild"
+if [ -n "$CORPUS" ]; then
+	tree=$T/tree
+	mkdir -p "$tree"
+	cp -R "$CORPUS/." "$tree/"
+	# today's eclasses add nothing to SRC_URI; the corpus copies are older
+	rm -rf "$tree/eclass"
+	cp -R "$DATA/repo/eclass" "$tree/"
+	cd "$tree" || exit 1
+	example "ebuild-copy sys-kernel/gentoo-kernel 6.6.9 6.6.10"
+	example "printf '6.6.9 6.6.11"
+	example "ebuild-setvar -e BASE_P PATCH_PV"
+	example "ebuild-setvar -i sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild"
+	git checkout -q 2>/dev/null
+	cp "$CORPUS/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild" sys-kernel/gentoo-kernel/
+	example "manifest-gen -l sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild"
+else
+	skip "README per-program examples" "$CORPUS_WHY"
+fi
 
 # "Bump the kernels", step by step and with bump-kernels, in the sample.
 if ! sample_init "$T/s" 2>"$T/init.err"; then

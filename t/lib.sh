@@ -7,7 +7,18 @@ export LC_ALL=C TZ=UTC
 : "${DK_BIN:=$DK_TOP/cmd}"
 PATH=$DK_BIN:$PATH
 export PATH DK_TOP DK_BIN
-CORPUS=${DK_CORPUS:-$DK_TOP/../shared/corpus}
+# The real gentoo.git corpus (see t/data/README) is not part of the
+# repository: it is found through DK_CORPUS, made absolute here because
+# the tests change directory. Empty when it is not there.
+CORPUS=
+CORPUS_WHY="no corpus: set DK_CORPUS to the gentoo.git kernel-package corpus (t/data/README), e.g. make check DK_CORPUS=/path/to/corpus"
+if [ -n "${DK_CORPUS:-}" ]; then
+	if [ -d "$DK_CORPUS/sys-kernel/gentoo-kernel" ]; then
+		CORPUS=$(cd "$DK_CORPUS" && pwd)
+	else
+		CORPUS_WHY="DK_CORPUS=$DK_CORPUS has no sys-kernel/gentoo-kernel: not the corpus (t/data/README)"
+	fi
+fi
 DATA=$DK_TOP/t/data
 T=$(mktemp -d "${TMPDIR:-/tmp}/dk-t.XXXXXX")
 _cleanups=
@@ -24,6 +35,14 @@ fail() { echo "FAIL $1: ${2:-}"; }
 # it is reported as a failure instead.
 skip() {
 	if [ "${CI:-}" = true ]; then echo "FAIL $1: cannot skip in CI: $2"; else echo "skip $1: $2"; fi
+}
+
+# need_corpus NAME: ends the test with one skip line (a failure in CI)
+# unless the corpus is there.
+need_corpus() {
+	[ -n "$CORPUS" ] && return 0
+	skip "$1" "$CORPUS_WHY"
+	exit 0
 }
 
 # t_run NAME STATUS CMD...: runs CMD, stdout to $T/out and stderr to $T/err;

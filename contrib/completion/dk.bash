@@ -143,8 +143,38 @@ _dk_flags() {
 	dk-push) echo 'fknqSs aCdHijKtu' ;;
 	ebuild-copy) echo 'fn Dky' ;;
 	ebuild-setvar) echo 'eg ip' ;;
-	manifest-gen) echo 'cflqSu djKMmt' ;;
+	manifest-gen) echo 'cflqu djKMt' ;;
 	esac
+}
+
+# _dk_longopts PROG: "NAME LETTER ARG" for each long option in PROG's
+# --help lines ("  -k, --keywords MODE  help"): LETTER is - for a
+# long-only option, ARG - for an option without an argument.
+_dk_longopts() {
+	local a b c rest
+	"$1" --help 2>/dev/null | while read -r a b c rest; do
+		if [[ $a = -? || $a = -?, ]] && [[ $b = --?* ]]; then
+			a=${a%,}
+			a=${a#-}
+		elif [[ $a = --?* ]]; then
+			c=$b b=$a a=-
+		else
+			continue
+		fi
+		[[ $c =~ ^[A-Z][A-Z0-9_/.:-]*$ ]] || c=-
+		printf '%s %s %s\n' "${b#--}" "$a" "$c"
+	done
+}
+
+# _dk_long NAME: "LETTER ARG" of long option --NAME in $longs (a prefix
+# that names one option, as getopt_long takes it).
+_dk_long() {
+	local name letter arg hit=
+	while read -r name letter arg; do
+		[[ $name = "$1" ]] && { printf '%s %s\n' "$letter" "$arg"; return 0; }
+		[[ $name = "$1"* ]] && hit+="$letter $arg"$'\n'
+	done <<<"$longs"
+	[[ $hit && $(grep -c . <<<"$hit") -eq 1 ]] && printf '%s' "$hit"
 }
 
 # The argument of option -$2 of program $1.
@@ -186,11 +216,14 @@ _dk_old() {
 
 _dk() {
 	local prog=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]}
-	local flags args i j l w opt='' ebuild='' mode=''
+	# the contrib scripts as installed: dk-bump-kernels, dk-bump-kernels-bin
+	[[ $prog = dk-bump-kernels* ]] && prog=${prog#dk-}
+	local flags args i j l w opt='' ebuild='' mode='' longs la
 	local -a ops=()
 	COMPREPLY=()
 	read -r flags args < <(_dk_flags "$prog")
 	[[ $flags = - ]] && flags=
+	longs=$(_dk_longopts "${COMP_WORDS[0]}")
 
 	# The words before the cursor: options (and their arguments) apart
 	# from the operands.
@@ -202,6 +235,16 @@ _dk() {
 		elif [[ $w = -- ]]; then
 			ops+=("${COMP_WORDS[@]:i+1:COMP_CWORD-i-1}")
 			break
+		elif [[ $w = --?* && ${#ops[@]} -eq 0 ]]; then
+			# --NAME ARG, --NAME=ARG or a flag, by its letter
+			l=${w%%=*}
+			read -r l la < <(_dk_long "${l#--}")
+			[[ $prog = ebuild-setvar && $l = [eg] ]] && mode='get'
+			if [[ $w = *=* ]]; then
+				[[ $prog:$l = ebuild-setvar:i ]] && ebuild=${w#*=}
+			elif [[ $la && $la != - ]]; then
+				opt=$l
+			fi
 		elif [[ $w = -?* && ${#ops[@]} -eq 0 ]]; then
 			# Letters up to the first that takes an argument: the rest
 			# of the word is that argument, or else the next word is.
@@ -224,6 +267,22 @@ _dk() {
 	done
 	if [[ $opt ]]; then
 		_dk_optarg "$prog" "$opt" "$cur"
+		return 0
+	fi
+	if [[ $cur = --?*=* && ${#ops[@]} -eq 0 ]]; then
+		# --NAME=VALUE: the value, as for the letter
+		l=${cur%%=*}
+		read -r l la < <(_dk_long "${l#--}")
+		[[ $l && $l != - ]] && _dk_optarg "$prog" "$l" "${cur#*=}"
+		for i in "${!COMPREPLY[@]}"; do
+			COMPREPLY[i]=${cur%%=*}=${COMPREPLY[i]}
+		done
+		return 0
+	fi
+	if [[ $cur = --* && ${#ops[@]} -eq 0 ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$(while read -r w l la; do
+			[[ $w ]] && printf -- '--%s\n' "$w"
+		done <<<"$longs")" -- "$cur")
 		return 0
 	fi
 	if [[ $cur = -* && ${#ops[@]} -eq 0 ]]; then
@@ -282,5 +341,5 @@ _dk() {
 	return 0
 }
 
-complete -F _dk bump-kernels bump-kernels-bin diff-export dk-build dk-keygen \
-	dk-push ebuild-copy ebuild-setvar manifest-gen
+complete -F _dk bump-kernels bump-kernels-bin dk-bump-kernels dk-bump-kernels-bin \
+	diff-export dk-build dk-keygen dk-push ebuild-copy ebuild-setvar manifest-gen

@@ -52,7 +52,7 @@ sample_init() {
 		git config user.email "dk-sample@example.invalid"
 		_standins sys-kernel/*/*.ebuild || exit 1
 		for _p in sys-kernel/gentoo-kernel sys-kernel/vanilla-kernel sys-kernel/gentoo-kernel-bin; do
-			manifest-gen -q -u -K "$GPG_KEYRING" -m "$NGINX_URL" -d "$DISTDIR" "$_p" || exit 1
+			manifest-gen -q -u -K "$GPG_KEYRING" --mirror "$NGINX_URL" -d "$DISTDIR" "$_p" || exit 1
 		done
 		git add -A && git commit -q -m "sample tree" &&
 		git clone -q --bare . "$SAMPLE/origin.git" &&

@@ -76,9 +76,10 @@ START_TEST(corpus_versions)
 {
 	static const char *const pkgs[] = { "sys-kernel/gentoo-kernel", "sys-kernel/vanilla-kernel",
 		"sys-kernel/gentoo-kernel-bin", "sys-kernel/gentoo-sources", "virtual/dist-kernel" };
-	const char *corpus = getenv("DK_CORPUS") ? getenv("DK_CORPUS") : "../shared/corpus";
+	const char *corpus = corpus_dir();
 	int seen = 0;
 
+	ck_assert_msg(corpus != NULL, "DK_CORPUS is not set (t/data/README)");
 	for (size_t p = 0; p < sizeof pkgs / sizeof *pkgs; p++) {
 		char dir[1024], *vers[64];
 		int n = 0;
@@ -124,8 +125,11 @@ main(void)
 		valid,
 		ordering,
 		split,
+	};
+	const TTest *const ctests[] = {
 		corpus_versions,
 	};
 
-	return run_suite("version", tests, sizeof tests / sizeof *tests);
+	return run_suite_corpus("version", tests, sizeof tests / sizeof *tests,
+	    ctests, sizeof ctests / sizeof *ctests);
 }
