@@ -3,6 +3,7 @@
  * reading into the ring, failures. GPL-2.0-only. */
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -187,6 +188,46 @@ START_TEST(pool_stream_dropped_midway)
 }
 END_TEST
 
+static long
+maxrss_kib(void)
+{
+	struct rusage ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+/* Memory stays flat: eight streams of 8 MiB each through one pool grow
+ * the peak RSS by less than a megabyte once the ring is in use. */
+START_TEST(pool_memory_flat)
+{
+	enum { N = 8, PIECE = 65536, PIECES = 128 };
+	static unsigned char piece[PIECE];
+	struct hash_stream s[N];
+	struct hash_result r;
+	struct hash_pool *p;
+	struct dk_err e;
+	long before = 0;
+
+	memset(piece, 0x5a, sizeof piece);
+	ck_assert_int_eq(hash_pool_new(&p, &e), 0);
+	for (int k = 0; k < N; k++)
+		ck_assert_int_eq(hash_stream_init(&s[k], p, HASH_MANIFEST, &e), 0);
+	for (int i = 0; i < PIECES; i++) {
+		if (i == 8)
+			before = maxrss_kib();
+		for (int k = 0; k < N; k++)
+			ck_assert_int_eq(hash_stream_write(&s[k], piece, sizeof piece, &e), 0);
+	}
+	for (int k = 0; k < N; k++) {
+		ck_assert_int_eq(hash_stream_final(&s[k], &r, &e), 0);
+		ck_assert_uint_eq(r.size, (uint64_t)PIECE * PIECES);
+	}
+	ck_assert_int_lt(maxrss_kib() - before, 1024);
+	hash_pool_free(p);
+}
+END_TEST
+
 /* hash_stream_fd: a prefix as a resume hashes it, then the rest written:
  * the whole file's digests; a file shorter than asked is an error. */
 START_TEST(pool_fd_prefix_then_rest)
@@ -256,6 +297,7 @@ main(void)
 		pool_interleaved_streams_keep_order,
 		pool_many_streams_in_sequence,
 		pool_stream_dropped_midway,
+		pool_memory_flat,
 		pool_fd_prefix_then_rest,
 		hash_file_ring_edges,
 	};
