@@ -24,7 +24,7 @@ SANITIZE =
 
 DK_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -g \
 	-D_GNU_SOURCE \
-	-DDK_VERSION='"$(VERSION)"' -DDK_DATADIR='"$(DATADIR)"' \
+	-DDK_VERSION='"$(VERSION)"' \
 	-Ilib $(shell pkg-config --cflags $(PKGS))
 DK_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
@@ -81,6 +81,7 @@ DEPS = \
 	time			sys-process/time		/usr/bin/time \
 	xz-utils		app-arch/xz-utils		xz \
 	zstd			app-arch/zstd			zstd \
+	bsdutils		sys-apps/util-linux		script \
 	ca-certificates		app-misc/ca-certificates	/etc/ssl/certs/ca-certificates.crt
 # DEPS_HOST: debian, gentoo or other; empty: mk/deps.sh finds out.
 DEPS_HOST =

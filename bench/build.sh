@@ -34,6 +34,7 @@ deps=$(awk '{ print $3 }' "$T/deps.out")
 # applied) then docker run with the binpkg directory as a volume.
 mkdir -p "$T/ctx" "$T/bd-binpkg"
 cp "$T/local.diff" "$T/ctx/local.diff"
+printf '' >"$T/ctx/delta.diff"
 printf '' >"$T/ctx/kernel.config"
 printf '' >"$T/ctx/plymouthd.conf"
 cp "$DK_TOP/contrib/docker/Dockerfile.kernel" "$T/ctx/Dockerfile"
@@ -57,6 +58,18 @@ t0=$(now)
 list | dk-build -q -c "$T/two.yaml" >"$T/dk2.out" || echo "bench: dk-build failed" >&2
 t1=$(now)
 echo "dk-build, 8 targets, 2 engines: $(secs "$t0" "$t1")s ($(grep -c ' ok ' "$T/dk2.out") packages)"
+
+# the checks: time from the start to the first problem, 2 engines (a
+# local.diff that does not apply), and to the end of a clean -n
+printf 'diff --git a/x/y b/x/y\n--- a/x/y\n+++ b/x/y\n@@ -1 +1 @@\n-a\n+b\n' >"$T/stale.diff"
+t0=$(now)
+list | dk-build -q -c "$T/two.yaml" -d "$T/stale.diff" >/dev/null 2>"$T/pre.err"
+t1=$(now)
+echo "dk-build, first check's error, 2 engines: $(secs "$t0" "$t1")s ($(head -n 1 "$T/pre.err" | cut -c1-60))"
+t0=$(now)
+list | dk-build -q -n -c "$T/two.yaml" >/dev/null 2>&1
+t1=$(now)
+echo "dk-build -n (every check, 8 targets), 2 engines: $(secs "$t0" "$t1")s"
 
 # 1 GiB of log through the logs endpoint: peak RSS of dk-build
 touch "$T/distfiles/biglog"

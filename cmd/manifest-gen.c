@@ -14,6 +14,7 @@
 
 #include "atomic.h"
 #include "buf.h"
+#include "distdir.h"
 #include "fetch.h"
 #include "hash.h"
 #include "lines.h"
@@ -24,7 +25,6 @@
 #include "srcuri.h"
 
 #define DEFAULT_KEYRING "/usr/share/openpgp-keys/kernel.org.asc"
-#define DEFAULT_DISTDIR "/var/cache/distfiles"
 
 static const char synopsis[] =
 	"usage: manifest-gen [-cflqu] [-d DISTDIR] [-j N] [-K KEYRING] [-M FILE] [-t SECONDS]\n"
@@ -34,7 +34,7 @@ enum { OPT_MIRROR = PROG_LONG, OPT_NO_VERIFY_SIG };
 
 static const struct prog_opt opts[] = {
 	{ 'c', "check", NULL, "check DISTDIR against the Manifest, a line per file" },
-	{ 'd', "distdir", "DISTDIR", "where the distfiles are (default $DISTDIR, /var/cache/distfiles)" },
+	{ 'd', "distdir", "DISTDIR", "where the distfiles are (default $DISTDIR, portageq distdir, /var/cache/distfiles)" },
 	{ 'f', "force", NULL, "fetch and hash again what the Manifest has; take changed files" },
 	{ 'j', "jobs", "N", "transfers at once, 1 to 64 (default 4)" },
 	{ 'K', "keyring", "KEYRING", "OpenPGP keyring for sha256sums.asc" },
@@ -872,6 +872,7 @@ gen_free(struct gen *g)
 		srcuri_mirrors_free(&g->given);
 	free(g->opt.mirrors);
 	free(g->mirrors_env);
+	free((char *)g->opt.distdir);	/* distdir_find's */
 }
 
 /* The run's list becomes one distfile each: the list's strings move. */
@@ -947,8 +948,13 @@ options(struct gen_opts *opt, int argc, char *argv[])
 	}
 	if (opt->check + opt->list + opt->update > 1)
 		prog_usagef(&p, "--check, --list and --update exclude each other");
-	if (!opt->distdir)
-		opt->distdir = getenv("DISTDIR") && *getenv("DISTDIR") ? getenv("DISTDIR") : DEFAULT_DISTDIR;
+	/* -d, $DISTDIR, portageq distdir, /var/cache/distfiles (lib/distdir) */
+	{
+		struct dk_err e;
+
+		if (!(opt->distdir = distdir_find(opt->distdir, &e)))
+			dk_die(DK_FAIL, "%s", e.msg);
+	}
 }
 
 /* Reads the operands, fetches and checks, writes: an exit status. */
@@ -980,6 +986,15 @@ generate(struct gen *g, int argc, char *argv[])
 	if (g->opt.check) {
 		rc = check_distdir(g);
 		return dk_close_stdout() || rc ? DK_FAIL : DK_OK;
+	}
+	{
+		struct dk_err e;
+
+		/* created as pkgdev does, or one line instead of one per file */
+		if (distdir_ready(g->opt.distdir, &e) < 0) {
+			dk_perr(&e);
+			return DK_FAIL;
+		}
 	}
 	classify(g);
 	if (!dk_nproblems)

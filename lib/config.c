@@ -12,138 +12,496 @@
 #include "config.h"
 #include "lines.h"
 
-/* The defaults binpkg-docker ships (build.bash, Dockerfile.deps, the
- * portage files), as one YAML document so that a user file overrides any
- * part of it with the same keys. */
-static const char defaults[] =
-	"# dk compiled-in defaults; any key may be overridden in config.yaml\n"
-	"binpkgroot: ~/binpkg\n"
-	"distcache: ~/distfiles\n"
-	"logdir: ~/.cache/dk/logs\n"
-	"signing_key: signing_key.pem\n"
-	"local_diff: local.diff\n"
-	"repo: .\n"
-	"base: origin\n"
-	"dockerfiles: " DK_DATADIR "/docker\n"
-	"panic: Kernel panic\n"
-	"retries: 2\n"
-	"jobs: 1\n"
-	"label: dk\n"
-	"pkgdir: /tmp/binpkg\n"
-	"devices: [/dev/steve]\n"
-	"tmpfs: [/var/tmp/portage]\n"
-	"ssh: [ssh]\n"
-	"packages: [gentoo-kernel, vanilla-kernel]\n"
-	"env:\n"
-	"  EPYTHON: python3\n"
-	"run: >-\n"
-	"  FEATURES=test emerge -1vB \"$PKG\" &&\n"
-	"  emerge -1vk \"$PKG\" &&\n"
-	"  { [ -z \"$POST_PKGS\" ] || emerge -1vt --keep-going=y --jobs $POST_PKGS; }\n"
-	"deps:\n"
-	"  - virtual/libelf\n"
-	"  - sys-devel/bc\n"
-	"  - app-emulation/qemu\n"
-	"  - dev-tcltk/expect\n"
-	"  - sys-kernel/dracut\n"
-	"  - sys-kernel/installkernel\n"
-	"  - net-misc/openssh\n"
-	"  - dev-util/pahole\n"
-	"  - dev-lang/python\n"
-	"  - app-crypt/sbsigntools\n"
-	"  - dev-build/steve\n"
-	"ldflags: -Wl,-O1 -Wl,--as-needed -flto\n"
-	"use: lto\n"
-	"portage:\n"
-	"  make.conf: |\n"
-	"    BINPKG_FORMAT=\"gpkg\"\n"
-	"    BINPKG_COMPRESS=\"xz\"\n"
-	"    BINPKG_COMPRESS_FLAGS=\"-9\"\n"
-	"    FEATURES=\"${FEATURES} -sandbox -usersandbox -cgroup binpkg-multi-instance -binpkg-docompress -binpkg-dostrip\"\n"
-	"    ACCEPT_LICENSE=\"*\"\n"
-	"    PKGDIR=\"/tmp/binpkg\"\n"
-	"    MODULES_SIGN_KEY=\"/tmp/signing_key.pem\"\n"
-	"    SECUREBOOT_SIGN_KEY=\"/tmp/signing_key.pem\"\n"
-	"    SECUREBOOT_SIGN_CERT=\"/tmp/signing_key.pem\"\n"
-	"  package.accept_keywords: |\n"
-	"    dev-lang/python\n"
-	"    dev-lang/python-exec\n"
-	"    sys-firmware/intel-microcode\n"
-	"    sys-kernel/dracut\n"
-	"    sys-kernel/gentoo-kernel\n"
-	"    sys-kernel/gentoo-kernel-bin\n"
-	"    sys-kernel/linux-firmware\n"
-	"    sys-kernel/vanilla-kernel\n"
-	"    sys-kernel/vanilla-kernel-bin\n"
-	"    virtual/dist-kernel\n"
-	"    app-emulation/qemu\n"
-	"    dev-util/pahole\n"
-	"    sys-apps/debianutils\n"
-	"    sys-kernel/installkernel\n"
-	"    app-laptop/tp_smapi\n"
-	"    net-dialup/accel-ppp\n"
-	"    net-firewall/rtsp-conntrack\n"
-	"    sys-fs/vhba\n"
-	"    sys-power/acpi_call\n"
-	"    sys-power/bbswitch\n"
-	"  package.use: |\n"
-	"    app-emulation/qemu -aio -caps -filecaps -jpeg -ncurses -png -vhost-net -vnc -xattr -doc\n"
-	"    sys-kernel/gentoo-kernel test -strip\n"
-	"    sys-kernel/gentoo-kernel-bin test\n"
-	"    sys-kernel/vanilla-kernel test -strip\n"
-	"    sys-kernel/vanilla-kernel-bin test\n"
-	"    net-dialup/accel-ppp ipoe\n"
-	"    sys-apps/util-linux caps\n"
-	"  kernel.config: |\n"
-	"    ## Leave this up to the user, can be enabled with\n"
-	"    ## module.sig_enforce=1 or by enabling secureboot.\n"
-	"    # CONFIG_MODULE_SIG_FORCE is not set\n"
-	"  plymouthd.conf: |\n"
-	"    [Daemon]\n"
-	"    Theme=bgrt\n"
-	"arches:\n"
-	"  amd64:\n"
-	"    hosts: [unix:///var/run/docker.sock]\n"
-	"    engine_arch: amd64\n"
-	"    stage: gentoo/stage3:amd64-nomultilib-systemd\n"
-	"    cflags: -march=x86-64 -mtune=generic -Oz -flto -pipe\n"
-	"    post_pkgs:\n"
-	"      default: [app-laptop/tp_smapi, net-dialup/accel-ppp, net-firewall/rtsp-conntrack,\n"
-	"        sys-fs/vhba, sys-power/acpi_call, sys-power/bbswitch]\n"
-	"  amd64-musl:\n"
-	"    hosts: [unix:///var/run/docker.sock]\n"
-	"    engine_arch: amd64\n"
-	"    stage: gentoo/stage3:amd64-musl\n"
-	"    cflags: -march=x86-64 -mtune=generic -Oz -flto -pipe\n"
-	"  arm64:\n"
-	"    hosts: [unix:///var/run/docker.sock]\n"
-	"    engine_arch: arm64\n"
-	"    stage: gentoo/stage3:arm64-systemd\n"
-	"    cflags: -mtune=generic -Oz -flto -pipe\n"
-	"  arm64-musl:\n"
-	"    hosts: [unix:///var/run/docker.sock]\n"
-	"    engine_arch: arm64\n"
-	"    stage: gentoo/stage3:arm64-musl\n"
-	"    cflags: -mtune=generic -Oz -flto -pipe\n"
-	"  ppc64le:\n"
-	"    hosts: [unix:///var/run/docker.sock]\n"
-	"    engine_arch: ppc64le\n"
-	"    stage: gentoo/stage3:ppc64le-systemd\n"
-	"    cflags: -mcpu=power8 -mtune=power8 -Oz -flto -pipe\n"
-	"  x86:\n"
-	"    hosts: [unix:///var/run/docker.sock]\n"
-	"    engine_arch: [amd64, '386']\n"
-	"    stage: gentoo/stage3:i686-systemd\n"
-	"    cflags: -march=pentium-m -mtune=generic -Oz -flto -pipe\n"
-	"    post_pkgs:\n"
-	"      default: [app-laptop/tp_smapi, net-dialup/accel-ppp, net-firewall/rtsp-conntrack,\n"
-	"        sys-fs/vhba, sys-power/bbswitch]\n"
-	"destinations: {}\n";
+/* The defaults of binpkg-docker as it is at its head (build.bash,
+ * Dockerfile, Dockerfile.deps, the portage files, kernel-configd), as one
+ * YAML document so that a user file overrides any part of it with the same
+ * keys. */
+static const char *const defaults[] = {
+	"# dk compiled-in defaults: binpkg-docker at ceeaaa3 (2026-04-29);\n",
+	"# dk-build(1) names the upstream commit each follows. Any key may be\n",
+	"# overridden in config.yaml; \"dk-build config\" prints the result.\n",
+	"binpkgroot: ~/binpkg\n",
+	"distcache: ~/distfiles\n",
+	"logdir: ~/.cache/dk/logs\n",
+	"signing_key: signing_key.pem\n",
+	"local_diff: local.diff\n",
+	"repo: .\n",
+	"base: origin\n",
+	"dockerfiles: ''\n",
+	"panic: Kernel panic\n",
+	"retries: 2\n",
+	"jobs: 1\n",
+	"timeout: 8h\n",
+	"stall: 45m\n",
+	"retry_timeouts: false\n",
+	"deps_max_age: 30d\n",
+	"steve: auto\n",
+	"label: dk\n",
+	"pkgdir: /tmp/binpkg\n",
+	"devices: []\n",
+	"tmpfs: [/var/tmp/portage]\n",
+	"ssh: [ssh]\n",
+	"packages: [gentoo-kernel, vanilla-kernel]\n",
+	"env:\n",
+	"  EPYTHON: python3.13\n",
+	"run: |\n",
+	"  set -e\n",
+	"  n=$(nproc)\n",
+	"  jobserver=\n",
+	"  if [ -c /dev/steve ] && command -v stevie >/dev/null; then jobserver=stevie; fi\n",
+	"  FEATURES=test MAKEOPTS=\"-j$n -l$((n + 1))\" $jobserver emerge -1vB \"$PKG\"\n",
+	"  emerge -1vk \"$PKG\"\n",
+	"  mkdir -p \"$DK_KERNEL_PKGDIR\"\n",
+	"  cp -a \"$DK_PKGDIR\"/. \"$DK_KERNEL_PKGDIR\"/\n",
+	"  [ -z \"$POST_PKGS\" ] || emerge -1vt --keep-going=y --jobs $POST_PKGS\n",
+	"ldflags: -Wl,-O1 -Wl,--as-needed\n",
+	"use: lto\n",
+	"deps:\n",
+	"  - app-emulation/qemu\n",
+	"  - dev-build/steve\n",
+	"  - dev-lang/python:3.13\n",
+	"  - dev-libs/openssl\n",
+	"  - dev-tcltk/expect\n",
+	"  - dev-build/cmake\n",
+	"  - net-misc/openssh\n",
+	"  - sys-devel/bc\n",
+	"  - sys-kernel/dracut\n",
+	"  - sys-kernel/installkernel\n",
+	"  - sys-libs/binutils-libs\n",
+	"  - virtual/libelf\n",
+	"extra_deps: []\n",
+	"portage:\n",
+	"  make.conf: |\n",
+	"    BINPKG_FORMAT=\"gpkg\"\n",
+	"    BINPKG_COMPRESS=\"xz\"\n",
+	"    BINPKG_COMPRESS_FLAGS=\"-T1 -9\"\n",
+	"    FEATURES=\"${FEATURES} -sandbox -usersandbox -cgroup binpkg-multi-instance -binpkg-docompress -binpkg-dostrip parallel-install -ipc-sandbox -network-sandbox -pid-sandbox\"\n",
+	"    ACCEPT_LICENSE=\"*\"\n",
+	"    PKGDIR=\"/tmp/binpkg\"\n",
+	"    MODULES_SIGN_KEY=\"/tmp/signing_key.pem\"\n",
+	"    SECUREBOOT_SIGN_KEY=\"/tmp/signing_key.pem\"\n",
+	"    SECUREBOOT_SIGN_CERT=\"/tmp/signing_key.pem\"\n",
+	"  package.accept_keywords: |\n",
+	"    dev-lang/python\n",
+	"    dev-lang/python-exec\n",
+	"    dev-lang/pypy **\n",
+	"    dev-lang/pypy3-exe **\n",
+	"    dev-lang/pypy3-exe-bin **\n",
+	"    dev-python/pypy **\n",
+	"    dev-python/pypy-exe **\n",
+	"    dev-python/pypy-exe-bin **\n",
+	"    dev-python/pypy3\n",
+	"    dev-python/pypy3_9 **\n",
+	"    dev-python/pypy3_9-exe **\n",
+	"    dev-python/pypy3_9-exe-bin **\n",
+	"    dev-python/pypy3_10 **\n",
+	"    dev-python/pypy3_10-exe **\n",
+	"    dev-python/pypy3_10-exe-bin **\n",
+	"    sys-firmware/intel-microcode\n",
+	"    sys-kernel/dracut\n",
+	"    sys-kernel/gentoo-kernel\n",
+	"    sys-kernel/gentoo-kernel-bin\n",
+	"    sys-kernel/linux-firmware\n",
+	"    sys-kernel/vanilla-kernel\n",
+	"    sys-kernel/vanilla-kernel-bin\n",
+	"    virtual/dist-kernel\n",
+	"    app-emulation/qemu\n",
+	"\n",
+	"    # initramfs deps\n",
+	"    dev-libs/opensc\n",
+	"    sys-apps/fwupd\n",
+	"    sys-block/nbd\n",
+	"    dev-libs/libjcat\n",
+	"    sys-libs/libapparmor\n",
+	"\n",
+	"    # for pypy3 testing\n",
+	"    dev-python/setuptools\n",
+	"    dev-python/setuptools-scm\n",
+	"    dev-python/certifi\n",
+	"    dev-python/six\n",
+	"    virtual/python-ipaddress\n",
+	"    virtual/python-enum34\n",
+	"    dev-python/cryptography\n",
+	"\n",
+	"    # for kernel testing\n",
+	"    app-crypt/gnupg\n",
+	"    dev-libs/libgpg-error\n",
+	"    dev-util/pahole\n",
+	"    sys-apps/debianutils\n",
+	"    sys-apps/systemd\n",
+	"    sys-kernel/installkernel\n",
+	"    dev-libs/libb64\n",
+	"    net-libs/grpc\n",
+	"    app-crypt/pesign\n",
+	"    app-crypt/tpm-emulator\n",
+	"    app-emulation/virtualbox-guest-additions\n",
+	"    app-emulation/virtualbox-modules\n",
+	"    app-laptop/tp_smapi\n",
+	"    dev-util/lttng-modules\n",
+	"    dev-util/sysdig\n",
+	"    dev-util/sysdig-kmod\n",
+	"    media-video/v4l2loopback\n",
+	"    net-dialup/accel-ppp\n",
+	"    net-firewall/ipt_netflow\n",
+	"    net-firewall/rtsp-conntrack\n",
+	"    net-firewall/xtables-addons\n",
+	"    net-fs/openafs\n",
+	"    net-misc/AQtion\n",
+	"    net-misc/ena-driver\n",
+	"    net-misc/networkmanager\n",
+	"    net-misc/openvswitch\n",
+	"    net-vpn/wireguard-modules\n",
+	"    net-wireless/broadcom-sta\n",
+	"    sci-libs/linux-gpib-modules\n",
+	"    sys-apps/dbus\n",
+	"    sys-cluster/knem\n",
+	"    sys-fs/loop-aes\n",
+	"    sys-fs/vhba\n",
+	"    sys-fs/zfs-kmod\n",
+	"    sys-power/acpi_call\n",
+	"    sys-power/bbswitch\n",
+	"    sys-kernel/cryptodev\n",
+	"    sys-power/acpi_call\n",
+	"    sys-power/bbswitch\n",
+	"    x11-drivers/nvidia-drivers\n",
+	"  package.use: |\n",
+	"    */* CPU_FLAGS_X86: sse2\n",
+	"    app-emulation/qemu -aio -caps -filecaps -jpeg -ncurses -png -vhost-net -vnc -xattr -doc\n",
+	"\n",
+	"    # for pypy testing\n",
+	"    #dev-python/setuptools PYTHON_TARGETS: pypy3\n",
+	"    #dev-python/setuptools_scm PYTHON_TARGETS: pypy3\n",
+	"    #dev-python/certifi PYTHON_TARGETS: pypy3\n",
+	"    #dev-python/six PYTHON_TARGETS: pypy3\n",
+	"    #virtual/python-ipaddress PYTHON_TARGETS: pypy3\n",
+	"    #virtual/python-enum34 PYTHON_TARGETS: pypy3\n",
+	"    #dev-python/cryptography PYTHON_TARGETS: pypy3\n",
+	"\n",
+	"    # for kernel testing\n",
+	"    sys-kernel/gentoo-kernel generic-uki modules-sign secureboot test -initramfs\n",
+	"    sys-kernel/gentoo-kernel-bin test generic-uki -initramfs\n",
+	"    sys-kernel/vanilla-kernel modules-sign secureboot test -initramfs\n",
+	"    sys-kernel/vanilla-kernel-bin test -initramfs\n",
+	"    app-crypt/tpm-emulator modules\n",
+	"    dev-util/sysdig modules\n",
+	"    net-dialup/accel-ppp ipoe\n",
+	"    net-firewall/ipset modules\n",
+	"    net-firewall/xtables-addons modules\n",
+	"    net-fs/openafs modules\n",
+	"    net-vpn/wireguard-modules module\n",
+	"    sys-cluster/knem modules\n",
+	"    sys-cluster/lustre modules\n",
+	"    sys-kernel/kpatch kmod\n",
+	"    x11-drivers/nvidia-drivers -tools -X\n",
+	"    sys-apps/util-linux caps\n",
+	"\n",
+	"    # for initramfs/uki building\n",
+	"    app-crypt/gnupg smartcard tpm\n",
+	"    net-misc/networkmanager iwd\n",
+	"    sys-fs/lvm2 lvm\n",
+	"    sys-kernel/linux-firmware -initramfs deduplicate redistributable\n",
+	"    sys-firmware/intel-microcode -hostonly -initramfs split-ucode\n",
+	"    sys-kernel/installkernel -dracut -grub -ukify\n",
+	"    sys-apps/systemd boot cryptsetup kernel-install pkcs11 policykit tpm udev ukify\n",
+	"    sys-boot/plymouth drm pango systemd udev\n",
+	"    x11-libs/pango X\n",
+	"    x11-libs/cairo X\n",
+	"    dev-python/pycairo X\n",
+	"    media-libs/libglvnd X\n",
+	"    media-libs/freetype harfbuzz\n",
+	"    net-libs/ngtcp2 gnutls\n",
+	"  kernel.config: |\n",
+	"    ## Leave this up to the user, can be enabled with\n",
+	"    ## module.sig_enforce=1 or by enabling secureboot.\n",
+	"    # CONFIG_MODULE_SIG_FORCE is not set\n",
+	"\n",
+	"    ## Leave this up to run-time as well. Implied when\n",
+	"    ## secure boot or lockdown is enabled.\n",
+	"    # CONFIG_KEXEC_SIG_FORCE is not set\n",
+	"\n",
+	"    ## Leave this up to secure boot status at run-time.\n",
+	"    ## Can be enabled with lockdown=integrity.\n",
+	"    # CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY is not set\n",
+	"    CONFIG_LOCK_DOWN_KERNEL_FORCE_NONE=y\n",
+	"  plymouthd.conf: |\n",
+	"    [Daemon]\n",
+	"    Theme=bgrt\n",
+	"arches:\n",
+	"  amd64:\n",
+	"    hosts: [unix:///var/run/docker.sock]\n",
+	"    engine_arch: amd64\n",
+	"    stage: gentoo/stage3:amd64-nomultilib-systemd\n",
+	"    cflags: -march=x86-64 -mtune=generic -Oz -flto -pipe\n",
+	"    extra_deps:\n",
+	"      - sys-firmware/intel-microcode\n",
+	"      - app-crypt/sbsigntools\n",
+	"      - app-alternatives/awk\n",
+	"      - app-alternatives/gzip\n",
+	"      - app-alternatives/sh\n",
+	"      - app-arch/bzip2\n",
+	"      - app-arch/gzip\n",
+	"      - app-arch/lz4\n",
+	"      - app-arch/xz-utils\n",
+	"      - app-arch/zstd\n",
+	"      - app-crypt/argon2\n",
+	"      - app-crypt/gnupg\n",
+	"      - app-crypt/p11-kit\n",
+	"      - app-crypt/tpm2-tools\n",
+	"      - app-crypt/tpm2-tss\n",
+	"      - app-misc/ddcutil\n",
+	"      - app-misc/jq\n",
+	"      - app-shells/bash\n",
+	"      - dev-db/sqlite\n",
+	"      - dev-libs/cyrus-sasl\n",
+	"      - dev-libs/expat\n",
+	"      - dev-libs/glib\n",
+	"      - dev-libs/hidapi\n",
+	"      - dev-libs/icu\n",
+	"      - dev-libs/json-c\n",
+	"      - dev-libs/libaio\n",
+	"      - dev-libs/libassuan\n",
+	"      - dev-libs/libevent\n",
+	"      - dev-libs/libffi\n",
+	"      - dev-libs/libgcrypt\n",
+	"      - dev-libs/libgpg-error\n",
+	"      - dev-libs/libp11\n",
+	"      - dev-libs/libpcre2\n",
+	"      - dev-libs/libtasn1\n",
+	"      - dev-libs/libunistring\n",
+	"      - dev-libs/libusb\n",
+	"      - dev-libs/lzo\n",
+	"      - dev-libs/npth\n",
+	"      - dev-libs/nss\n",
+	"      - dev-libs/oniguruma\n",
+	"      - dev-libs/opensc\n",
+	"      - dev-libs/userspace-rcu\n",
+	"      - dev-util/pahole\n",
+	"      - media-libs/libmtp\n",
+	"      - media-libs/libv4l\n",
+	"      - net-dns/c-ares\n",
+	"      - net-dns/libidn2\n",
+	"      - net-fs/cifs-utils\n",
+	"      - net-fs/nfs-utils\n",
+	"      - net-fs/samba\n",
+	"      - net-libs/libmnl\n",
+	"      - net-libs/libndp\n",
+	"      - net-libs/libtirpc\n",
+	"      - net-libs/nghttp2\n",
+	"      - net-misc/curl\n",
+	"      - net-misc/dhcp\n",
+	"      - net-misc/networkmanager\n",
+	"      - net-nds/openldap\n",
+	"      - net-wireless/bluez\n",
+	"      - net-wireless/iwd\n",
+	"      - sys-apps/acl\n",
+	"      - sys-apps/attr\n",
+	"      - sys-apps/baselayout\n",
+	"      - sys-apps/coreutils\n",
+	"      - sys-apps/dbus\n",
+	"      - sys-apps/fwupd\n",
+	"      - sys-apps/gawk\n",
+	"      - sys-apps/hwdata\n",
+	"      - sys-apps/iproute2\n",
+	"      - sys-apps/kbd\n",
+	"      - sys-apps/keyutils\n",
+	"      - sys-apps/kmod\n",
+	"      - sys-apps/less\n",
+	"      - sys-apps/nvme-cli\n",
+	"      - sys-apps/pcsc-lite\n",
+	"      - sys-apps/rng-tools\n",
+	"      - sys-apps/sed\n",
+	"      - sys-apps/shadow\n",
+	"      - sys-apps/systemd\n",
+	"      - sys-apps/util-linux\n",
+	"      - sys-auth/polkit\n",
+	"      - sys-boot/plymouth\n",
+	"      - sys-block/nbd\n",
+	"      - sys-devel/gcc\n",
+	"      - sys-fs/btrfs-progs\n",
+	"      - sys-fs/cryptsetup\n",
+	"      - sys-fs/dmraid\n",
+	"      - sys-fs/dosfstools\n",
+	"      - sys-fs/e2fsprogs\n",
+	"      - sys-fs/lvm2\n",
+	"      - sys-fs/mdadm\n",
+	"      - sys-fs/multipath-tools\n",
+	"      - sys-fs/xfsprogs\n",
+	"      - sys-kernel/linux-firmware\n",
+	"      - sys-libs/glibc\n",
+	"      - sys-libs/libapparmor\n",
+	"      - sys-libs/libcap\n",
+	"      - sys-libs/libcap-ng\n",
+	"      - sys-libs/libnvme\n",
+	"      - sys-libs/libseccomp\n",
+	"      - sys-libs/libxcrypt\n",
+	"      - sys-libs/ncurses\n",
+	"      - sys-libs/pam\n",
+	"      - sys-libs/readline\n",
+	"      - sys-libs/zlib\n",
+	"      - sys-process/procps\n",
+	"      - x11-libs/libdrm\n",
+	"    post_pkgs:\n",
+	"      '5.4': [app-emulation/virtualbox-guest-additions, app-emulation/virtualbox-modules, media-video/v4l2loopback, net-firewall/rtsp-conntrack, net-misc/AQtion, sys-fs/vhba, sys-fs/zfs-kmod, sys-power/acpi_call, sys-power/bbswitch]\n",
+	"      default: [sys-fs/vhba, sys-power/acpi_call, sys-power/bbswitch]\n",
+	"  amd64-musl:\n",
+	"    hosts: [unix:///var/run/docker.sock]\n",
+	"    engine_arch: amd64\n",
+	"    stage: gentoo/stage3:amd64-musl\n",
+	"    cflags: -march=x86-64 -mtune=generic -Oz -flto -pipe\n",
+	"  arm64:\n",
+	"    hosts: [unix:///var/run/docker.sock]\n",
+	"    engine_arch: arm64\n",
+	"    stage: gentoo/stage3:arm64-systemd\n",
+	"    cflags: -mtune=generic -Oz -flto -pipe\n",
+	"    extra_deps:\n",
+	"      - app-crypt/sbsigntools\n",
+	"      - app-alternatives/awk\n",
+	"      - app-alternatives/gzip\n",
+	"      - app-alternatives/sh\n",
+	"      - app-arch/bzip2\n",
+	"      - app-arch/gzip\n",
+	"      - app-arch/lz4\n",
+	"      - app-arch/xz-utils\n",
+	"      - app-arch/zstd\n",
+	"      - app-crypt/argon2\n",
+	"      - app-crypt/gnupg\n",
+	"      - app-crypt/p11-kit\n",
+	"      - app-crypt/tpm2-tools\n",
+	"      - app-crypt/tpm2-tss\n",
+	"      - app-misc/ddcutil\n",
+	"      - app-misc/jq\n",
+	"      - app-shells/bash\n",
+	"      - dev-db/sqlite\n",
+	"      - dev-libs/cyrus-sasl\n",
+	"      - dev-libs/expat\n",
+	"      - dev-libs/glib\n",
+	"      - dev-libs/hidapi\n",
+	"      - dev-libs/icu\n",
+	"      - dev-libs/json-c\n",
+	"      - dev-libs/libaio\n",
+	"      - dev-libs/libassuan\n",
+	"      - dev-libs/libevent\n",
+	"      - dev-libs/libffi\n",
+	"      - dev-libs/libgcrypt\n",
+	"      - dev-libs/libgpg-error\n",
+	"      - dev-libs/libp11\n",
+	"      - dev-libs/libpcre2\n",
+	"      - dev-libs/libtasn1\n",
+	"      - dev-libs/libunistring\n",
+	"      - dev-libs/libusb\n",
+	"      - dev-libs/lzo\n",
+	"      - dev-libs/npth\n",
+	"      - dev-libs/nss\n",
+	"      - dev-libs/oniguruma\n",
+	"      - dev-libs/opensc\n",
+	"      - dev-libs/userspace-rcu\n",
+	"      - dev-util/pahole\n",
+	"      - media-libs/libmtp\n",
+	"      - media-libs/libv4l\n",
+	"      - net-dns/c-ares\n",
+	"      - net-dns/libidn2\n",
+	"      - net-fs/cifs-utils\n",
+	"      - net-fs/nfs-utils\n",
+	"      - net-fs/samba\n",
+	"      - net-libs/libmnl\n",
+	"      - net-libs/libndp\n",
+	"      - net-libs/libtirpc\n",
+	"      - net-libs/nghttp2\n",
+	"      - net-misc/curl\n",
+	"      - net-misc/dhcp\n",
+	"      - net-misc/networkmanager\n",
+	"      - net-nds/openldap\n",
+	"      - net-wireless/bluez\n",
+	"      - net-wireless/iwd\n",
+	"      - sys-apps/acl\n",
+	"      - sys-apps/attr\n",
+	"      - sys-apps/baselayout\n",
+	"      - sys-apps/coreutils\n",
+	"      - sys-apps/dbus\n",
+	"      - sys-apps/fwupd\n",
+	"      - sys-apps/gawk\n",
+	"      - sys-apps/hwdata\n",
+	"      - sys-apps/iproute2\n",
+	"      - sys-apps/kbd\n",
+	"      - sys-apps/keyutils\n",
+	"      - sys-apps/kmod\n",
+	"      - sys-apps/less\n",
+	"      - sys-apps/nvme-cli\n",
+	"      - sys-apps/pcsc-lite\n",
+	"      - sys-apps/rng-tools\n",
+	"      - sys-apps/sed\n",
+	"      - sys-apps/shadow\n",
+	"      - sys-apps/systemd\n",
+	"      - sys-apps/util-linux\n",
+	"      - sys-auth/polkit\n",
+	"      - sys-boot/plymouth\n",
+	"      - sys-block/nbd\n",
+	"      - sys-devel/gcc\n",
+	"      - sys-fs/btrfs-progs\n",
+	"      - sys-fs/cryptsetup\n",
+	"      - sys-fs/dmraid\n",
+	"      - sys-fs/dosfstools\n",
+	"      - sys-fs/e2fsprogs\n",
+	"      - sys-fs/lvm2\n",
+	"      - sys-fs/mdadm\n",
+	"      - sys-fs/multipath-tools\n",
+	"      - sys-fs/xfsprogs\n",
+	"      - sys-kernel/linux-firmware\n",
+	"      - sys-libs/glibc\n",
+	"      - sys-libs/libapparmor\n",
+	"      - sys-libs/libcap\n",
+	"      - sys-libs/libcap-ng\n",
+	"      - sys-libs/libnvme\n",
+	"      - sys-libs/libseccomp\n",
+	"      - sys-libs/libxcrypt\n",
+	"      - sys-libs/ncurses\n",
+	"      - sys-libs/pam\n",
+	"      - sys-libs/readline\n",
+	"      - sys-libs/zlib\n",
+	"      - sys-process/procps\n",
+	"      - x11-libs/libdrm\n",
+	"  arm64-musl:\n",
+	"    hosts: [unix:///var/run/docker.sock]\n",
+	"    engine_arch: arm64\n",
+	"    stage: gentoo/stage3:arm64-musl\n",
+	"    cflags: -mtune=generic -Oz -flto -pipe\n",
+	"  ppc64le:\n",
+	"    hosts: [unix:///var/run/docker.sock]\n",
+	"    engine_arch: ppc64le\n",
+	"    stage: gentoo/stage3:ppc64le-systemd\n",
+	"    cflags: -mcpu=power8 -mtune=power8 -O2 -pipe\n",
+	"  ppc64le-musl:\n",
+	"    hosts: [unix:///var/run/docker.sock]\n",
+	"    engine_arch: ppc64le\n",
+	"    stage: gentoo/stage3:ppc64le-musl-hardened-openrc\n",
+	"    cflags: -mcpu=power8 -mtune=power8 -O2 -pipe\n",
+	"  x86:\n",
+	"    hosts: [unix:///var/run/docker.sock]\n",
+	"    engine_arch: [amd64, '386']\n",
+	"    stage: gentoo/stage3:i686-systemd\n",
+	"    cflags: -march=pentium-m -mtune=generic -Oz -flto -pipe\n",
+	"    extra_deps:\n",
+	"      - app-crypt/sbsigntools\n",
+	"    post_pkgs:\n",
+	"      '5.4': [media-video/v4l2loopback, net-firewall/rtsp-conntrack, sys-fs/vhba, sys-power/bbswitch]\n",
+	"      default: [sys-fs/vhba, sys-power/bbswitch]\n",
+	"  x86-musl:\n",
+	"    hosts: [unix:///var/run/docker.sock]\n",
+	"    engine_arch: [amd64, '386']\n",
+	"    stage: gentoo/stage3:i686-musl\n",
+	"    cflags: -march=pentium-m -mtune=generic -Oz -flto -pipe\n",
+	"destinations: {}\n",
+};
 
-const char *
-config_defaults(void)
+int
+config_defaults(struct buf *out)
 {
-	return defaults;
+	size_t i;
+
+	for (i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+		if (buf_adds(out, defaults[i]) < 0)
+			return -1;
+	return 0;
 }
 
 static int
@@ -293,6 +651,8 @@ build(struct parse *ps, yaml_event_t *ev, struct cfg_node *n, int depth)
 				yaml_event_delete(&kev);
 				return dk_syserrf(ps->e, ps->file, 0, "cannot parse");
 			}
+			k->key_line = (long)kev.start_mark.line + 1;
+			k->key_col = (long)kev.start_mark.column + 1;
 			yaml_event_delete(&kev);
 			if (next(ps, &vev) < 0)
 				return -1;
@@ -570,7 +930,21 @@ config_path(const char *s)
 }
 
 static const char def_name[] = "<defaults>";
-static const char env_name[] = "<environment>";
+
+/* "env NAME", the origin of a value from the environment, kept in c so
+ * that it outlives the tree that points to it. NULL: no memory. */
+static const char *
+env_origin(struct config *c, const char *var)
+{
+	char **o = realloc(c->origins, (c->norigins + 1) * sizeof *o);
+
+	if (!o)
+		return NULL;
+	c->origins = o;
+	if (asprintf(&o[c->norigins], "env %s", var) < 0)
+		return NULL;
+	return o[c->norigins++];
+}
 
 /* DOCKER_HOST_<ARCH>: arch upper-cased, '-' as '_'. */
 static int
@@ -584,7 +958,7 @@ env_hosts(struct config *c, struct dk_err *e)
 	if (cfg_expect(arches, CFG_MAP, "arches", e) < 0)
 		return -1;
 	for (i = 0; i < arches->n; i++) {
-		const char *a = arches->kids[i].key, *v;
+		const char *a = arches->kids[i].key, *v, *o;
 		char var[128];
 		size_t j;
 
@@ -593,7 +967,8 @@ env_hosts(struct config *c, struct dk_err *e)
 			var[j++] = *a == '-' ? '_' : (char)toupper((unsigned char)*a);
 		var[j] = '\0';
 		if ((v = getenv(var)) && *v &&
-		    cfg_set_words(&c->root, env_name, v, "arches", arches->kids[i].key, "hosts", (char *)NULL) < 0)
+		    (!(o = env_origin(c, var)) ||
+		     cfg_set_words(&c->root, o, v, "arches", arches->kids[i].key, "hosts", (char *)NULL) < 0))
 			return dk_syserrf(e, NULL, 0, "%s", var);
 	}
 	return 0;
@@ -604,20 +979,26 @@ config_load(struct config *c, const char *path, struct dk_err *e)
 {
 	struct buf text = { 0 };
 	struct cfg_node file;
-	const char *v;
+	const char *v, *o;
 	char *xdg = NULL;
 	size_t i;
 	int r;
 
 	memset(c, 0, sizeof *c);
-	if (cfg_parse(&c->root, def_name, defaults, sizeof defaults - 1, e) < 0)
+	if (config_defaults(&text) < 0)
+		goto nomem;
+	r = cfg_parse(&c->root, def_name, text.s, text.len, e);
+	buf_free(&text);
+	if (r < 0)
 		return -1;
 	/* Set for the docker CLI too: only the default engine changes. */
 	if ((v = getenv("DOCKER_HOST")) && *v) {
 		const struct cfg_node *arches = cfg_member(&c->root, "arches");
 
+		if (!(o = env_origin(c, "DOCKER_HOST")))
+			goto nomem;
 		for (i = 0; arches && i < arches->n; i++)
-			if (cfg_set_words(&c->root, env_name, v, "arches", arches->kids[i].key, "hosts", (char *)NULL) < 0)
+			if (cfg_set_words(&c->root, o, v, "arches", arches->kids[i].key, "hosts", (char *)NULL) < 0)
 				goto nomem;
 	}
 	if ((v = getenv("BINPKG_DOCKER")) && *v) {
@@ -625,7 +1006,7 @@ config_load(struct config *c, const char *path, struct dk_err *e)
 
 		if (asprintf(&p, "%s/local.diff", v) < 0)
 			goto nomem;
-		r = cfg_set(&c->root, env_name, p, "local_diff", (char *)NULL);
+		r = (o = env_origin(c, "BINPKG_DOCKER")) ? cfg_set(&c->root, o, p, "local_diff", (char *)NULL) : -1;
 		free(p);
 		if (r < 0)
 			goto nomem;
@@ -664,9 +1045,11 @@ config_load(struct config *c, const char *path, struct dk_err *e)
 	}
 	if (env_hosts(c, e) < 0)
 		goto fail;
-	if ((v = getenv("BINPKGROOT")) && *v && cfg_set(&c->root, env_name, v, "binpkgroot", (char *)NULL) < 0)
+	if ((v = getenv("BINPKGROOT")) && *v &&
+	    (!(o = env_origin(c, "BINPKGROOT")) || cfg_set(&c->root, o, v, "binpkgroot", (char *)NULL) < 0))
 		goto nomem;
-	if ((v = getenv("DISTCACHE")) && *v && cfg_set(&c->root, env_name, v, "distcache", (char *)NULL) < 0)
+	if ((v = getenv("DISTCACHE")) && *v &&
+	    (!(o = env_origin(c, "DISTCACHE")) || cfg_set(&c->root, o, v, "distcache", (char *)NULL) < 0))
 		goto nomem;
 	free(xdg);
 	return 0;
@@ -682,7 +1065,14 @@ fail:
 void
 config_free(struct config *c)
 {
+	size_t i;
+
 	cfg_free(&c->root);
 	free(c->path);
 	c->path = NULL;
+	for (i = 0; i < c->norigins; i++)
+		free(c->origins[i]);
+	free(c->origins);
+	c->origins = NULL;
+	c->norigins = 0;
 }

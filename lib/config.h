@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 enum cfg_kind { CFG_SCALAR, CFG_LIST, CFG_MAP };
@@ -21,6 +22,7 @@ struct cfg_node {
 	size_t n, cap;
 	const char *file;	/* where it was read, for messages */
 	long line, col;		/* 1-based */
+	long key_line, key_col;	/* member of a map: where its key is */
 };
 
 /* Parses the first document of text (YAML, or JSON) into root; file names
@@ -60,9 +62,11 @@ int cfg_errf(struct dk_err *e, const struct cfg_node *n, const char *fmt, ...)
 struct config {
 	struct cfg_node root;	/* a map */
 	char *path;		/* the file read, NULL when none */
+	char **origins;		/* "env NAME": where environment values came from */
+	size_t norigins;
 };
 
-/* Loads the compiled-in defaults, then DOCKER_HOST and BINPKG_DOCKER (which
+/* Loads the compiled-in defaults (origin "<defaults>"), then DOCKER_HOST and BINPKG_DOCKER (which
  * only replace defaults), then the file path (NULL: $XDG_CONFIG_HOME/dk/
  * config.yaml or ~/.config/dk/config.yaml when it exists), then
  * DOCKER_HOST_<ARCH>, BINPKGROOT and DISTCACHE, which override the file.
@@ -70,8 +74,8 @@ struct config {
 int config_load(struct config *c, const char *path, struct dk_err *e);
 /* Frees c. */
 void config_free(struct config *c);
-/* The compiled-in defaults as YAML text. */
-const char *config_defaults(void);
+/* Appends the compiled-in defaults as YAML text to out. 0 or -1 (ENOMEM). */
+int config_defaults(struct buf *out);
 /* s with a leading "~/" replaced by $HOME, malloc'ed (NULL: no memory). */
 char *config_path(const char *s);
 

@@ -104,6 +104,8 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 	struct call *c = arg;
 
 	(void)dt, (void)dn, (void)ut, (void)un;
+	if (c->r->watch && c->r->watch(c->r->watch_ctx))
+		return 1;
 	return !c->r->nocancel && c->en->cancel && *c->en->cancel;
 }
 
@@ -212,7 +214,14 @@ engine_call(struct engine *en, struct engine_req *r, struct dk_err *e)
 			dk_errf(e, NULL, 0, "%s: %s %s: interrupted", en->url, r->method, r->path);
 		else if (c.sink_failed)
 			; /* the sink set its own message */
-		else
+		else if (en->sock && rc == CURLE_COULDNT_CONNECT) {
+			long oe = 0;
+
+			/* curl would name "docker port 80", the made-up host of a socket URL */
+			curl_easy_getinfo(c.h, CURLINFO_OS_ERRNO, &oe);
+			dk_errf(e, NULL, 0, "%s: cannot connect to the unix socket %s%s%s", en->url, en->sock,
+				oe ? ": " : "", oe ? strerror((int)oe) : "");
+		} else
 			dk_errf(e, NULL, 0, "%s: %s %s: %s", en->url, r->method, r->path,
 				ebuf[0] ? ebuf : curl_easy_strerror(rc));
 		goto out;
@@ -845,16 +854,140 @@ demux_sink(void *ctx, const char *p, size_t n)
 }
 
 int
-engine_logs(struct engine *en, const char *id, engine_sink sink, void *ctx, struct dk_err *e)
+engine_logs_watch(struct engine *en, const char *id, engine_sink sink, void *ctx,
+	int (*watch)(void *), void *watch_ctx, struct dk_err *e)
 {
 	char path[512];
 	struct demux d = { .sink = sink, .ctx = ctx };
-	struct engine_req r = { .method = "GET", .path = path, .sink = demux_sink, .sink_ctx = &d };
+	struct engine_req r = { .method = "GET", .path = path, .sink = demux_sink, .sink_ctx = &d,
+		.watch = watch, .watch_ctx = watch_ctx };
 	int st;
 
 	snprintf(path, sizeof path, "/containers/%s/logs?follow=1&stdout=1&stderr=1", id);
 	st = engine_call(en, &r, e);
 	return st < 0 || st >= 400 ? -1 : 0;
+}
+
+int
+engine_logs(struct engine *en, const char *id, engine_sink sink, void *ctx, struct dk_err *e)
+{
+	return engine_logs_watch(en, id, sink, ctx, NULL, NULL, e);
+}
+
+/* Appends ["a","b",...] of v (NULL-terminated, may be NULL). */
+static int
+json_strv(char *const *v, struct buf *out)
+{
+	size_t i;
+	int r = buf_addc(out, '[');
+
+	for (i = 0; v && v[i] && r == 0; i++)
+		r = (i ? buf_addc(out, ',') : 0) < 0 ? -1 : engine_json_str(out, v[i]);
+	return r < 0 ? -1 : buf_addc(out, ']');
+}
+
+int
+engine_json_object(char *const *kv, struct buf *out)
+{
+	size_t i;
+	int r = buf_addc(out, '{');
+
+	for (i = 0; kv && kv[i] && r == 0; i++) {
+		const char *eq = strchr(kv[i], '=');
+		char *k = strndup(kv[i], eq ? (size_t)(eq - kv[i]) : strlen(kv[i]));
+
+		if (!k)
+			return -1;
+		r = (i ? buf_addc(out, ',') : 0) < 0 || engine_json_str(out, k) < 0 || buf_addc(out, ':') < 0 ||
+			engine_json_str(out, eq ? eq + 1 : "") < 0 ? -1 : 0;
+		free(k);
+	}
+	return r < 0 ? -1 : buf_addc(out, '}');
+}
+
+int
+engine_container_json(const struct engine_spec *s, struct buf *out)
+{
+	size_t i;
+	int r;
+
+	r = buf_adds(out, "{\"Image\":") | engine_json_str(out, s->image) |
+		buf_adds(out, ",\"Cmd\":") | json_strv(s->cmd, out) |
+		buf_adds(out, ",\"Tty\":false,\"Env\":") | json_strv(s->env, out) |
+		buf_adds(out, ",\"Labels\":") | engine_json_object(s->labels, out) |
+		buf_adds(out, ",\"HostConfig\":{") |
+		buf_adds(out, s->host_network ? "\"NetworkMode\":\"host\"," : "") |
+		buf_adds(out, "\"Binds\":") | json_strv(s->binds, out) |
+		buf_adds(out, ",\"Devices\":[");
+	for (i = 0; s->devices && s->devices[i]; i++)
+		r |= buf_adds(out, i ? ",{\"PathOnHost\":" : "{\"PathOnHost\":") | engine_json_str(out, s->devices[i]) |
+			buf_adds(out, ",\"PathInContainer\":") | engine_json_str(out, s->devices[i]) |
+			buf_adds(out, ",\"CgroupPermissions\":\"rwm\"}");
+	r |= buf_adds(out, "],\"Tmpfs\":{");
+	for (i = 0; s->tmpfs && s->tmpfs[i]; i++)
+		r |= buf_adds(out, i ? "," : "") | engine_json_str(out, s->tmpfs[i]) | buf_adds(out, ":\"\"");
+	r |= buf_adds(out, "}}}");
+	return r ? -1 : 0;
+}
+
+/* "2026-12-01T09:30:00.123456789Z" as seconds since the epoch (UTC). */
+static long long
+rfc3339(const char *s)
+{
+	struct tm tm = { 0 };
+
+	if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			&tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm);
+}
+
+void
+engine_image_free(struct engine_image *im)
+{
+	free(im->id);
+	cfg_free(&im->labels);
+	memset(im, 0, sizeof *im);
+}
+
+int
+engine_image_inspect(struct engine *en, const char *name, struct engine_image *im, struct dk_err *e)
+{
+	struct buf out = { 0 };
+	struct engine_req r = { .method = "GET", .out = &out, .timeout = 60 };
+	struct cfg_node root;
+	const struct cfg_node *l;
+	const char *s;
+	int st, ret = -1;
+
+	memset(im, 0, sizeof *im);
+	im->labels.kind = CFG_MAP;
+	st = call_at(en, &r, "/images/%s%s/json", "", name, e);
+	if (st == 404) {
+		ret = 0;
+	} else if (st >= 200 && st < 300 && cfg_parse(&root, "engine answer", buf_str(&out), out.len, e) == 0) {
+		if (!(s = cfg_str(cfg_member(&root, "Id"))) || !(im->id = strdup(s))) {
+			dk_errf(e, NULL, 0, "%s: image %s: no Id in the answer", en->url, name);
+		} else {
+			im->created = rfc3339(cfg_str(cfg_member(&root, "Created")));
+			if ((l = cfg_get(&root, "Config", "Labels", (char *)NULL)) && l->kind == CFG_MAP) {
+				struct cfg_node *src = (struct cfg_node *)l;
+
+				im->labels = *src;
+				free(im->labels.key);
+				im->labels.key = NULL;
+				memset(src, 0, sizeof *src);
+			}
+			ret = 0;
+		}
+		cfg_free(&root);
+	}
+	buf_free(&out);
+	if (ret < 0)
+		engine_image_free(im);
+	return ret;
 }
 
 int

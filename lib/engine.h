@@ -62,6 +62,8 @@ struct engine_req {
 	void *sink_ctx;
 	long timeout;		/* seconds for the whole call, 0: none */
 	int nocancel;		/* not stopped by *en->cancel (clean-up) */
+	int (*watch)(void *ctx);	/* asked about once a second: nonzero stops the call */
+	void *watch_ctx;
 };
 
 /* Makes one call. Returns the HTTP status (any), or -1 with e set when
@@ -87,6 +89,37 @@ int engine_import(struct engine *en, const char *repo, const char *tag, const ch
  * to log (may be NULL). Returns 0, or -1 with e set (the build's error). */
 int engine_build(struct engine *en, int fd, const char *tag, const char *dockerfile,
 	const char *buildargs, const char *labels, FILE *log, struct dk_err *e);
+/* What a container is made of, as dk-build needs it: the engine's JSON
+ * is written from this by engine_container_json, never by hand. */
+struct engine_spec {
+	const char *image;
+	char *const *cmd;	/* argv, NULL-terminated */
+	char *const *env;	/* "NAME=VALUE", NULL-terminated (may be NULL) */
+	char *const *labels;	/* "KEY=VALUE" (may be NULL) */
+	char *const *binds;	/* "HOST:CONTAINER" (may be NULL) */
+	char *const *devices;	/* host paths, the same path inside (may be NULL) */
+	char *const *tmpfs;	/* container paths (may be NULL) */
+	int host_network;	/* NetworkMode host */
+};
+
+/* Appends the create endpoint's JSON for s to out. Returns 0 or -1 (ENOMEM). */
+int engine_container_json(const struct engine_spec *s, struct buf *out);
+/* Appends {"K":"V",...} for "K=V" strings kv (NULL-terminated, may be
+ * NULL) to out: build args, labels. Returns 0 or -1 (ENOMEM). */
+int engine_json_object(char *const *kv, struct buf *out);
+
+/* What engine_image_inspect reports. */
+struct engine_image {
+	char *id;		/* NULL: no such image */
+	long long created;	/* seconds since the epoch */
+	struct cfg_node labels;	/* a map (empty when none) */
+};
+/* Inspects image name into im (free with engine_image_free); a missing
+ * image gives im->id NULL. Returns 0 or -1 with e set. */
+int engine_image_inspect(struct engine *en, const char *name, struct engine_image *im, struct dk_err *e);
+/* Frees what im holds. */
+void engine_image_free(struct engine_image *im);
+
 /* Creates a container from config (a JSON object as the API takes it)
  * named name (may be NULL); its id, malloc'ed, in *id. 0 or -1. */
 int engine_create(struct engine *en, const char *name, const char *config, char **id, struct dk_err *e);
@@ -98,6 +131,10 @@ int engine_wait(struct engine *en, const char *id, int *code, struct dk_err *e);
  * stops, demultiplexing the engine's 8-byte frames, giving the payload
  * to sink as it comes: memory stays flat. Returns 0 or -1 with e set. */
 int engine_logs(struct engine *en, const char *id, engine_sink sink, void *ctx, struct dk_err *e);
+/* As engine_logs, but watch(ctx) is asked about once a second, also while
+ * the log is silent: nonzero stops following (then -1, e says so). */
+int engine_logs_watch(struct engine *en, const char *id, engine_sink sink, void *ctx,
+	int (*watch)(void *), void *watch_ctx, struct dk_err *e);
 /* Puts the tar from data (n bytes) into container id at directory path.
  * Returns 0 or -1 with e set. */
 int engine_put_archive(struct engine *en, const char *id, const char *path, const void *data, size_t n, struct dk_err *e);

@@ -137,10 +137,11 @@ starts_word(const char *s, const char *w)
 	return !strncmp(s, w, n) && (s[n] == ' ' || s[n] == '\t' || s[n] == '\n' || s[n] == ';' || s[n] == '\0');
 }
 
-/* 0 when the eclass's global "case ${EAPI} in" would die for eapi,
- * 1 otherwise (no such case, or a branch that does not die). */
+/* 1 when the global "case ${EAPI} in" of eb (an eclass or the ebuild)
+ * takes a branch that dies for eapi, with *at the offset of its "die";
+ * 0 otherwise (no such case, or a branch that does not die). */
 static int
-eclass_supports(const struct ebuild *eb, const char *eapi)
+eapi_dies(const struct ebuild *eb, const char *eapi, size_t *at)
 {
 	size_t pos = 0;
 
@@ -156,7 +157,7 @@ eclass_supports(const struct ebuild *eb, const char *eapi)
 			for (end = pos; end < eb->len && !starts_word(eb->text + end, "esac"); end = next_line(eb, end))
 				;
 			if (!(body = strndup(eb->text + pos, end - pos)))
-				return 1;
+				return 0;
 			for (i = 0; body[i];) {
 				size_t ps, pe, be;
 				char *pat, *save = NULL, *alt;
@@ -183,22 +184,24 @@ eclass_supports(const struct ebuild *eb, const char *eapi)
 				}
 				free(pat);
 				if (match) {
-					char *seg = strndup(body + i, be - i);
-					int dies = seg && strstr(seg, "die") != NULL;
+					char *seg = strndup(body + i, be - i), *d = seg ? strstr(seg, "die") : NULL;
 
+					if (d)
+						*at = pos + i + (size_t)(d - seg);
 					free(seg);
 					free(body);
-					return !dies;
+					return d != NULL;
 				}
 				i = body[be] ? be + 2 : be;
 			}
 			free(body);
-			return 1;
+			return 0;
 		}
 		pos = next_line(eb, pos);
 	}
-	return 1;
+	return 0;
 }
+
 
 struct walk {
 	const char *eclassdir;
@@ -213,6 +216,23 @@ struct walk {
 	void *arg;
 	struct dk_err *e;
 };
+
+/* The error bash gives when eb's global EAPI case dies for w's EAPI:
+ * "eb:line: EAPI N of EBUILD: die ...", the die command as written.
+ * Returns -1 then, 0 when it does not die. */
+static int
+refuse_eapi(const struct walk *w, const struct ebuild *eb)
+{
+	size_t at, n;
+
+	if (!eapi_dies(eb, w->eapi, &at))
+		return 0;
+	n = strcspn(eb->text + at, "\n;");
+	while (n > 0 && strchr(" \t", eb->text[at + n - 1]))
+		n--;
+	return dk_errf(w->e, eb->path, line_of(eb, at), "dies at global scope for EAPI %s of %s: %.*s",
+		w->eapi, w->ebuild, (int)n, eb->text + at);
+}
 
 static int walk_eclasses(struct walk *w, const struct ebuild *from, char **names);
 
@@ -245,6 +265,9 @@ walk_one(struct walk *w, const struct ebuild *from, const char *name, long line)
 	}
 	if (ebuild_load(&ec, path, w->e) < 0)
 		goto out;
+	/* bash sources the eclass before anything of it counts */
+	if (refuse_eapi(w, &ec) < 0)
+		goto out;
 	if (!(sub = inherits(&ec, w->e)))
 		goto out;
 	if (walk_eclasses(w, &ec, sub) < 0)
@@ -258,16 +281,6 @@ walk_one(struct walk *w, const struct ebuild *from, const char *name, long line)
 			rc = 0;
 			goto out;
 		}
-	}
-	if (!eclass_supports(&ec, w->eapi)) {
-		char msg[512];
-
-		snprintf(msg, sizeof msg, "%s: eclass %s does not support EAPI %s: its SRC_URI is not counted",
-			w->ebuild, name, w->eapi);
-		if (w->note)
-			w->note(w->arg, msg);
-		rc = 0;
-		goto out;
 	}
 	rc = ebuild_eval_with(&ec, w->env, "SRC_URI", w->set ? buf_str(&w->value) : NULL, &out, w->e);
 	if (rc == 0) {
@@ -364,6 +377,8 @@ pkgsrc_ebuild(const char *path, const char *eclassdir, const struct srcuri_mirro
 			goto out;
 		}
 	}
+	if (refuse_eapi(&w, &eb) < 0)
+		goto out;
 	if (!(names = inherits(&eb, e)))
 		goto out;
 	if (e && e->msg[0])

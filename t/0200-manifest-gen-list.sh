@@ -17,19 +17,34 @@ t_run "-l with -u is a usage error" 2 $MG -l -u "$K/gentoo-kernel"
 t_grep "-l with -u says why" 'exclude each other' "$T/err"
 t_run "-j 0 is a usage error" 2 $MG -j 0 -l "$K/gentoo-kernel"
 
+# The corpus eclasses are of two eras: kernel-build dies for EAPI 7,
+# kernel-install (EAPI 7 only) for EAPI 8, so bash sources no EAPI 8
+# kernel ebuild and no EAPI 7 kernel-build one with them. era_tree EBUILD:
+# the ebuild in a tree with eclasses of its era (today's EAPI 8 stand-ins
+# of t/data/repo, which add nothing to SRC_URI); prints its new path.
+era_tree() {
+	_pn=$(basename "$(dirname "$1")")
+	mkdir -p "$T/era/sys-kernel/$_pn"
+	[ -d "$T/era/eclass" ] || cp -R "$DATA/repo/eclass" "$DATA/repo/profiles" "$T/era/"
+	cp "$1" "$T/era/sys-kernel/$_pn/"
+	echo "$T/era/sys-kernel/$_pn/$(basename "$1")"
+}
+
 # For each Manifest and the ebuild it covers (corpus README), the names
 # -l prints are exactly the DIST names of that Manifest the ebuild uses.
 # The expected names (t/data) were read off the ebuilds by hand; here they
 # are also checked to be in the Manifest, so neither side can drift.
+# EAPI 8 ebuilds are read in a tree of their era (era_tree).
 for pair in \
 	gentoo-kernel/gentoo-kernel-7.2.9:Manifest \
-	gentoo-kernel/gentoo-kernel-4.19.94:Manifest.161e0047 \
 	vanilla-kernel/vanilla-kernel-5.10.255:Manifest \
 	gentoo-kernel-bin/gentoo-kernel-bin-5.10.255_p3:Manifest \
 	gentoo-kernel-bin/gentoo-kernel-bin-5.8.1:Manifest.d862142b; do
 	eb=${pair%%:*} man=$(dirname "$eb")/${pair#*:}
 	name=$(basename "$eb")
-	if $MG -l -q "$K/$eb.ebuild" >"$T/list" 2>"$T/err"; then
+	src=$K/$eb.ebuild
+	grep -q '^EAPI=8' "$src" && src=$(era_tree "$src")
+	if $MG -l -q "$src" >"$T/list" 2>"$T/err"; then
 		awk '{ print $1 }' "$T/list" | sort >"$T/names"
 		t_diff "$name: -l names" "$DATA/manifest-gen/$name.names" "$T/names"
 		awk '$1 == "DIST" { print $2 }' "$K/$man" | sort >"$T/dist"
@@ -43,16 +58,39 @@ done
 # The eclass's global SRC_URI counts: kernel-install's test? qcow2 images.
 $MG -l "$K/gentoo-kernel-bin/gentoo-kernel-bin-5.8.1.ebuild" >"$T/list" 2>/dev/null
 t_grep "EAPI 7: kernel-install's test? images are listed" '^tinycorelinux-10.1-amd64.qcow2 https://dev.gentoo.org/~mgorny/dist/tinycorelinux-10.1-amd64.qcow2$' "$T/list"
-$MG -l "$K/gentoo-kernel/gentoo-kernel-4.19.94.ebuild" >"$T/list" 2>/dev/null
-t_grep "4.19.94: eclass qcow2 with its URL" '^tinycorelinux-10.1-x86.qcow2 https://dev.gentoo.org/~mgorny/dist/tinycorelinux-10.1-x86.qcow2$' "$T/list"
-t_grep "4.19.94: -> rename with its URL" '^linux-4.19.92-arch1.amd64.config https://git.archlinux.org/svntogit/packages.git/plain/trunk/config\?h=packages/linux-lts&id=bf97de6a2e405659aaad4c251b7f0bb48d5ed3c9$' "$T/list"
-t_run "EAPI 8 ebuild: corpus kernel-install (EAPI 7 only) not counted" 0 $MG -l "$K/gentoo-kernel/gentoo-kernel-7.2.9.ebuild"
-t_grep "... and says so" 'eclass kernel-install does not support EAPI 8' "$T/err"
+# An eclass that dies at global scope for the ebuild's EAPI makes bash
+# fail: refused, naming the eclass, the line of its die and the die.
+t_run "EAPI 7 under today's kernel-build: refused" 1 $MG -l "$K/gentoo-kernel/gentoo-kernel-4.19.94.ebuild"
+t_out "... naming the eclass:line and its die" "manifest-gen: $CORPUS/eclass/kernel-build.eclass:33: dies at global scope for EAPI 7 of $K/gentoo-kernel/gentoo-kernel-4.19.94.ebuild: die \"\${ECLASS}: EAPI \${EAPI:-0} not supported\"" "$T/err"
+t_empty "... and no list" "$T/out"
+t_run "EAPI 8 under the EAPI 7-only kernel-install: refused" 1 $MG -l "$K/gentoo-kernel/gentoo-kernel-7.2.9.ebuild"
+t_grep "... naming kernel-install.eclass:32" "^manifest-gen: $CORPUS/eclass/kernel-install\.eclass:32: dies at global scope for EAPI 8 of .*gentoo-kernel-7\.2\.9\.ebuild: die \"Unsupported EAPI=" "$T/err"
+t_run "a package dir with such an ebuild is refused too" 1 $MG -l "$K/vanilla-kernel"
+t_empty "... with no partial list" "$T/out"
+# The ebuild's own global EAPI case counts the same way.
+mkdir -p "$T/own/sys-kernel/foo" "$T/own/profiles"
+printf 'EAPI=7\ncase ${EAPI} in\n\t8) ;;\n\t*) die "EAPI ${EAPI} unsupported" ;;\nesac\nSRC_URI="https://example.invalid/foo-1.tar.xz"\n' >"$T/own/sys-kernel/foo/foo-1.ebuild"
+t_run "the ebuild's own EAPI case that dies: refused" 1 $MG -l "$T/own/sys-kernel/foo/foo-1.ebuild"
+t_out "... at its die" "manifest-gen: $T/own/sys-kernel/foo/foo-1.ebuild:4: dies at global scope for EAPI 7 of $T/own/sys-kernel/foo/foo-1.ebuild: die \"EAPI \${EAPI} unsupported\"" "$T/err"
+sed -i 's/^EAPI=7/EAPI=8/' "$T/own/sys-kernel/foo/foo-1.ebuild"
+t_run "... and a branch that does not die passes" 0 $MG -l "$T/own/sys-kernel/foo/foo-1.ebuild"
+t_out "... with its list" 'foo-1.tar.xz https://example.invalid/foo-1.tar.xz' "$T/out"
+t_run "verify-sig? branch, in its era's tree" 0 $MG -l "$(era_tree "$K/gentoo-kernel/gentoo-kernel-7.2.9.ebuild")"
 t_grep "verify-sig? branch: sha256sums.asc renamed" '^linux-7.x-sha256sums-20261003.asc https://cdn.kernel.org/pub/linux/kernel/v7.x/sha256sums.asc$' "$T/out"
 
-# Every other ebuild still evaluates to a complete list.
+# Every ebuild evaluates to a complete list where bash sources it: EAPI 8
+# in its era's tree, EAPI 7 -bin with the corpus' EAPI 7 kernel-install;
+# the EAPI 7 kernel-build ones are refused at kernel-build's die.
 for eb in "$K"/gentoo-kernel/*.ebuild "$K"/vanilla-kernel/*.ebuild "$K"/gentoo-kernel-bin/*.ebuild; do
-	if $MG -l -q "$eb" >"$T/out" 2>"$T/err" && [ -s "$T/out" ]; then
+	src=$eb
+	if grep -q '^EAPI=8' "$eb"; then
+		src=$(era_tree "$eb")
+	elif grep -q '^inherit.* kernel-build' "$eb"; then
+		t_run "$(basename "$eb"): refused (EAPI 7, kernel-build)" 1 $MG -l -q "$eb"
+		t_grep "$(basename "$eb"): at kernel-build's die" 'kernel-build\.eclass:33: dies at global scope for EAPI 7' "$T/err"
+		continue
+	fi
+	if $MG -l -q "$src" >"$T/out" 2>"$T/err" && [ -s "$T/out" ]; then
 		ok "$(basename "$eb"): evaluates"
 	else
 		fail "$(basename "$eb"): evaluates" "$(cat "$T/err")"

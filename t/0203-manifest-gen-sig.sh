@@ -10,7 +10,9 @@ need_corpus "manifest-gen -u and signature corpus tests"
 
 R=$T/repo P=$T/repo/sys-kernel/gentoo-kernel D=$T/dist
 mkdir -p "$R/sys-kernel" "$P" "$D"
-cp -R "$CORPUS/eclass" "$R/eclass"
+# EAPI 8 ebuilds need eclasses of their era: the corpus' kernel-install
+# is EAPI 7 only (bash would die), t/data/repo's stand-ins are today's.
+cp -R "$DATA/repo/eclass" "$R/eclass"
 CM=$CORPUS/sys-kernel/gentoo-kernel/Manifest
 cp "$CORPUS/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild" "$P/"
 grep -F -f "$DATA/manifest-gen/gentoo-kernel-7.2.9.names" "$CM" >"$T/used"

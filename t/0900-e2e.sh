@@ -26,18 +26,26 @@ year=$(date -u +%Y)
 
 t_run "bump-kernels -h" 0 bump-kernels -h
 t_grep "-h prints the usage on stdout" '^usage: bump-kernels ' "$T/out"
-t_run "a -s name no ebuild assigns stops everything" 1 bump-kernels -s CONFIG_VRE=1 7.2.9 7.2.10
-t_out "the typo's message" 'bump-kernels: -s CONFIG_VRE=1: no ebuild of vanilla-kernel gentoo-kernel assigns CONFIG_VRE' "$T/err"
+t_run "a --set name no ebuild assigns stops everything" 1 bump-kernels --set CONFIG_VRE=1 7.2.9 7.2.10
+t_out "the typo's message" 'bump-kernels: --set CONFIG_VRE=1: no ebuild of vanilla-kernel gentoo-kernel assigns CONFIG_VRE
+bump-kernels: nothing was written: 1 problem(s)' "$T/err"
 t_eq "nothing was done" "" "$(git status --porcelain)"
 
+# The pins of 6.18.1 that still name it stop the bump before any write.
+t_run "pins naming OLD stop the bump" 1 bump-kernels -K "$GPG_KEYRING" --mirror "$NGINX_URL" 6.18.1 6.18.2
+t_out "the pin report" 'bump-kernels: gentoo-kernel-6.18.2: CONFIG_VER still names 6.18.1 (6.18.1-gentoo): --set gentoo-kernel-6.18.2:CONFIG_VER=VALUE, or --keep-pin CONFIG_VER
+bump-kernels: gentoo-kernel-6.18.2: PATCHSET still names 6.18.1 (linux-gentoo-patches-6.18.1): --set gentoo-kernel-6.18.2:PATCHSET=VALUE, or --keep-pin PATCHSET
+bump-kernels: nothing was written: 2 problem(s)' "$T/err"
+t_eq "the pin report wrote nothing" "" "$(git status --porcelain)"
+
 # A dry run touches nothing.
-t_run "bump-kernels -n" 0 bump-kernels -n -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+t_run "bump-kernels -n" 0 bump-kernels -n -K "$GPG_KEYRING" --mirror "$NGINX_URL" 7.2.9 7.2.10
 t_eq "-n left the tree clean" "" "$(git status --porcelain)"
 t_grep "-n shows the commit it would make" 'git commit -q -s -m sys-kernel/gentoo-kernel: Bump to 7.2.10' "$T/err"
 
 touch sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild~
-t_run "bump-kernels 7.2.9 7.2.10 6.18.1 6.18.2" 0 bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" \
-	-s gentoo-kernel-6.18.2:DESCRIPTION='Linux kernel built with Gentoo patches (6.18)' \
+t_run "bump-kernels 7.2.9 7.2.10 6.18.1 6.18.2" 0 bump-kernels -K "$GPG_KEYRING" --mirror "$NGINX_URL" \
+	--set gentoo-kernel-6.18.2:DESCRIPTION='Linux kernel built with Gentoo patches (6.18)' -k PATCHSET --keep-pin CONFIG_VER \
 	7.2.9 7.2.10 6.18.1 6.18.2
 
 # The new ebuilds are the old ones with the bump's edits, nothing else.
@@ -61,6 +69,9 @@ virtual/dist-kernel: Bump to 7.2.10
 sys-kernel/gentoo-kernel: Bump to 7.2.10
 sys-kernel/vanilla-kernel: Bump to 7.2.10' "$T/subjects"
 t_eq "every commit is signed off" 6 "$(git log --format=%b origin/HEAD..HEAD | grep -c '^Signed-off-by: Dk Sample <dk-sample@example.invalid>$')"
+t_run "the same bump again" 0 bump-kernels -K "$GPG_KEYRING" --mirror "$NGINX_URL" -k PATCHSET -k CONFIG_VER 7.2.9 7.2.10 6.18.1 6.18.2
+t_grep "says there is nothing to do" '^bump-kernels: nothing to do' "$T/err"
+t_grep "says what it skipped" '^>>> sys-kernel/gentoo-kernel-7.2.10: committed already, skipped' "$T/err"
 t_eq "the bump committed its own files only" "?? sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild~" "$(git status --porcelain)"
 rm sys-kernel/gentoo-kernel/gentoo-kernel-7.2.9.ebuild~
 
@@ -88,7 +99,7 @@ git reset -q --hard origin/HEAD
 git clean -qfdx
 rm -f "$DISTDIR"/linux-7.x-sha256sums-"$today".asc
 sed -i 's/^\([0-9a-f]\)/0\1/' "$SAMPLE/www/distfiles/linux-7.x-sha256sums-$today.asc"
-t_run "a bad signature fails the bump" 1 bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+t_run "a bad signature fails the bump" 1 bump-kernels -K "$GPG_KEYRING" --mirror "$NGINX_URL" 7.2.9 7.2.10
 t_grep "the failure names the signature file" "linux-7.x-sha256sums-$today.asc" "$T/err"
 t_eq "no commit was made" "$(git rev-parse origin/HEAD)" "$(git rev-parse HEAD)"
 t_eq "the Manifest is untouched" "" "$(git status --porcelain -- '*/Manifest')"
@@ -98,7 +109,7 @@ t_eq "the Manifest is untouched" "" "$(git status --porcelain -- '*/Manifest')"
 git reset -q --hard HEAD
 git clean -qfd
 sed -i 's/^0\([0-9a-f]\)/\1/' "$SAMPLE/www/distfiles/linux-7.x-sha256sums-$today.asc"
-t_run "bump-kernels again after the signature is fixed" 0 bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+t_run "bump-kernels again after the signature is fixed" 0 bump-kernels -K "$GPG_KEYRING" --mirror "$NGINX_URL" 7.2.9 7.2.10
 BINPKG=$SAMPLE/binpkg DK_ARCHES=amd64
 export BINPKG DK_ARCHES
 pkg=$BINPKG/amd64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-7.2.10-1.gpkg.tar
@@ -113,7 +124,7 @@ else
 	mkdir -p "$(dirname "$pkg")"
 	sh "$DK_TOP/t/mkgpkg.sh" "$pkg" sys-kernel/gentoo-kernel-7.2.10
 fi
-t_run "bump-kernels-bin 7.2.9 7.2.10" 0 bump-kernels-bin -d "$DISTDIR" -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+t_run "bump-kernels-bin 7.2.9 7.2.10" 0 bump-kernels-bin -d "$DISTDIR" -K "$GPG_KEYRING" --mirror "$NGINX_URL" 7.2.9 7.2.10
 d=$DISTDIR/gentoo-kernel-7.2.10-1.amd64.gpkg.tar
 t_run "dk-push put NAME.ARCH.gpkg.tar into DISTDIR" 0 cmp "$pkg" "$d"
 want="DIST gentoo-kernel-7.2.10-1.amd64.gpkg.tar $(stat -c %s "$pkg") BLAKE2B $(b2sum "$pkg" | cut -d' ' -f1) SHA512 $(sha512sum "$pkg" | cut -d' ' -f1)"
@@ -134,4 +145,4 @@ else
 	skip "dk-push over sftp" "$(cat "$T/sshd.err")"
 fi
 
-t_run "contrib scripts are shellcheck-clean POSIX sh" 0 shellcheck -s sh "$DK_TOP/contrib/bump-kernels" "$DK_TOP/contrib/bump-kernels-bin"
+t_run "contrib scripts are shellcheck-clean POSIX sh" 0 shellcheck -s sh "$DK_TOP/contrib/bump-kernels" "$DK_TOP/contrib/bump-kernels-bin" "$DK_TOP/contrib/bump-common.sh"

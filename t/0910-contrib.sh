@@ -121,6 +121,10 @@ else
 fi
 
 # --- bash completion ---
+# (the scripts' --help gives their long options: on PATH as installed)
+mkdir -p "$T/dkbin"
+ln -s "$DK_TOP/contrib/bump-kernels" "$T/dkbin/dk-bump-kernels"
+PATH=$DK_TOP/contrib:$T/dkbin:$PATH
 repo=$T/gentoo
 cp -R "$DATA/repo" "$repo"
 git -C "$repo" init -q -b master
@@ -193,9 +197,30 @@ cmp_c comp-ebuild-copy-k "$repo" 'keep
 testing' ebuild-copy -k ''
 cmp_c comp-bump-kernels-old "$repo/sys-kernel/gentoo-kernel" '6.18.1
 7.2.9' bump-kernels -n ''
-cmp_c comp-bump-kernels-new "$repo" '6.18.2' bump-kernels -s CONFIG_VER=1 6.18.1 ''
+cmp_c comp-bump-kernels-new "$repo" '6.18.2' bump-kernels --set CONFIG_VER=1 6.18.1 ''
+cmp_c comp-bump-kernels-long "$repo" '6.18.2' bump-kernels --set=CONFIG_VER=1 --mirror http://m -k PATCHSET 6.18.1 ''
+cmp_c comp-bump-kernels-longs "$repo" '--keep-pin
+--keyring' bump-kernels --ke
 cmp_c comp-bump-kernels-pair2 "$repo" '6.18.1' bump-kernels 7.2.9 7.2.10 6
 cmp_c comp-bump-kernels-bin "$repo" '7.2.9' bump-kernels-bin -d /tmp ''
+cmp_c comp-dk-bump-kernels "$repo" '6.18.2' dk-bump-kernels -k PATCHSET 6.18.1 ''
+cmp_c comp-bump-kernels-opts "$repo" '-F
+-K
+-S
+-V
+-d
+-e
+-h
+-k
+-n' bump-kernels -
+cmp_c comp-dk-releases-opts "$repo" '-C
+-V
+-a
+-h
+-p
+-q
+-u' dk-releases -
+cmp_c comp-dk-releases-pkg "$repo" 'sys-kernel/vanilla-kernel' dk-releases -p sys-kernel/v
 cmp_c comp-diff-export-base "$repo" 'origin-snapshot' diff-export -b orig
 cmp_c comp-diff-export-cat "$repo" 'sys-kernel/' diff-export -p sys-k
 cmp_c comp-diff-export-pkg "$repo" 'sys-kernel/gentoo-kernel
@@ -230,8 +255,26 @@ complete -F _dk dk-bump-kernels
 complete -F _dk dk-bump-kernels-bin
 complete -F _dk dk-keygen
 complete -F _dk dk-push
+complete -F _dk dk-releases
 complete -F _dk ebuild-copy
 complete -F _dk ebuild-setvar
 complete -F _dk manifest-gen' "$T/c"
+
+# --- the scripts' -h is their man page's SYNOPSIS ---
+for s in bump-kernels bump-kernels-bin; do
+	"$DK_TOP/contrib/$s" -h | sed '/^$/,$d' | sed "s/^usage: $s //" >"$T/h"
+	mandoc -Tutf8 -O width=1000 "$DK_TOP/man/dk-$s.1" | col -b | sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' |
+		sed '1d;$d' | sed '/^$/d' | sed "s/^ *dk-$s //" >"$T/m"
+	t_diff "$s -h == SYNOPSIS of dk-$s(1)" "$T/m" "$T/h"
+	t_run "dk-$s(1) lints clean" 0 mandoc -Tlint -W warning "$DK_TOP/man/dk-$s.1"
+	t_run "$s -V" 0 "$DK_TOP/contrib/$s" -V
+	t_grep "$s -V: the suite's version" "^$s \(dk\) [0-9]+\.[0-9]+\.[0-9]+$" "$T/out"
+	t_run "$s without pairs: usage" 2 "$DK_TOP/contrib/$s"
+	t_grep "$s without pairs: usage on stderr" "^usage: $s " "$T/err"
+	t_run "$s: an odd operand count: usage" 2 "$DK_TOP/contrib/$s" 7.2.9
+	t_run "$s: an unknown option: usage" 2 "$DK_TOP/contrib/$s" --nope 7.2.9 7.2.10
+	t_grep "$s: names it" "^$s: unknown option --nope$" "$T/err"
+	t_run "$s: --set without =: usage" 2 "$DK_TOP/contrib/$s" --set CONFIG_VER 7.2.9 7.2.10
+done
 
 # make install and uninstall: t/0930-install.sh

@@ -57,12 +57,28 @@ for at in "$i" "$T/moved/dk"; do
 		*) skip "$s --help from $where" "the script has no --help yet: $(head -n 1 "$T/err")" ;;
 		esac
 	done
-	# dk-build's Dockerfile templates, found relative to the installed program
-	if "$at/bin/dk-build" --help 2>/dev/null | grep -q '^usage: dk-build .*config'; then
-		t_run "dk-build config from $where" 0 env -u XDG_CONFIG_HOME HOME="$T/home" "$at/bin/dk-build" config
-		t_grep "dk-build config: the templates under the installed share/dk" "^dockerfiles: $at/share/dk/docker\$" "$T/out"
+	# dk-build's Dockerfile templates, found relative to the installed
+	# program: its checks read them before any engine is asked (a dead
+	# socket here), and a copy with no share/dk beside it says so.
+	if "$at/bin/dk-build" -h 2>/dev/null | grep -q 'dk-build .*config$'; then
+		t_run "dk-build config from $where" 0 env HOME="$T/home" XDG_CONFIG_HOME="$T/xdg" "$at/bin/dk-build" config
+		mkdir -p "$T/home" "$T/lone/bin"
+		cp "$at/bin/dk-build" "$T/lone/bin/"
+		printf 'logdir: %s\narches:\n  amd64:\n    hosts: [unix://%s/none.sock]\n' "$T/logs" "$T" >"$T/dkb.yaml"
+		for b in installed lone; do
+			x=$at/bin/dk-build
+			[ $b = installed ] || x=$T/lone/bin/dk-build
+			env HOME="$T/home" XDG_CONFIG_HOME="$T/xdg" "$x" -n -c "$T/dkb.yaml" build-amd64-kernel-deps \
+				>"$T/out" 2>"$T/err.$b"
+		done
+		if grep -q 'Dockerfile\|data directory' "$T/err.installed"; then
+			fail "dk-build from $where reads its templates" "$(grep 'Dockerfile\|data directory' "$T/err.installed")"
+		else
+			ok "dk-build from $where reads its templates"
+		fi
+		t_grep "a dk-build with no share/dk beside it says so" "Dockerfile.deps: .*no data directory" "$T/err.lone"
 	else
-		skip "dk-build's template lookup from $where" "this dk-build has no 'config' command to show it"
+		skip "dk-build's template lookup from $where" "this dk-build has no 'config' command (issue 13 item 3, dk_datadir)"
 	fi
 done
 

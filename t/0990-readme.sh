@@ -73,7 +73,10 @@ example "diff-export -s -o ~/git/binpkg-docker/local.diff"
 t_run "local.diff written where the README says" 0 test -s "$HOME/git/binpkg-docker/local.diff"
 git reset -q --hard origin/HEAD
 git clean -qfd
-example "contrib/bump-kernels -s gentoo-kernel-7.2.10:CONFIG_VER=7.2.5-gentoo"
+cp "$DATA/releases/kernel.org.json" releases.json
+example "dk-releases releases.json"
+rm releases.json
+example "contrib/bump-kernels --set gentoo-kernel-7.2.10:CONFIG_VER=7.2.5-gentoo"
 t_eq "bump-kernels made the README's commits" 6 "$(git rev-list --count origin/HEAD..HEAD)"
 
 # The configuration shown in the README is one dk-build accepts.

@@ -32,8 +32,20 @@ ls "$SAMPLE/www/distfiles" | grep -E '7\.2\.10|6\.18\.2|sha256sums-'"$(date -u +
 cd "$SAMPLE/gentoo"
 BINPKG_DOCKER=$SAMPLE/binpkg-docker
 export BINPKG_DOCKER
+step "What is due: kernel.org's releases.json (a stand-in on the mirror) against the tree"
+sed -e 's/"7\.2\.11"/"7.2.10"/' -e 's/"6\.18\.3"/"6.18.2"/' "$DK_TOP/t/data/releases/kernel.org.json" >"$SAMPLE/www/releases.json"
+show dk-releases -u "$NGINX_URL/releases.json"
+
+step "Bump: every check first; pins still naming the old version stop it"
+show bump-kernels -n -K "$GPG_KEYRING" --mirror "$NGINX_URL" 6.18.1 6.18.2 || true
 step "Bump: copy, set variables, Manifests (signature checked), commit, local.diff"
-show bump-kernels -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10 6.18.1 6.18.2
+echo "(the pins are kept on purpose: -k PATCHSET -k CONFIG_VER)"
+printf '$ dk-releases -q -u %s | xargs bump-kernels -K %s --mirror %s -k PATCHSET -k CONFIG_VER\n' \
+	"$NGINX_URL/releases.json" "$GPG_KEYRING" "$NGINX_URL"
+dk-releases -q -u "$NGINX_URL/releases.json" |
+	xargs bump-kernels -K "$GPG_KEYRING" --mirror "$NGINX_URL" -k PATCHSET -k CONFIG_VER
+step "The same command again: what is committed is skipped"
+show bump-kernels -K "$GPG_KEYRING" --mirror "$NGINX_URL" -k PATCHSET -k CONFIG_VER 6.18.1 6.18.2 7.2.9 7.2.10
 show git log --oneline origin/HEAD..HEAD
 show manifest-gen -c sys-kernel/gentoo-kernel
 show diff-export -s -b origin
@@ -55,7 +67,7 @@ fi
 show ls -l "$(dirname "$pkg")"
 
 step "Publish into DISTDIR and bump gentoo-kernel-bin"
-show bump-kernels-bin -d "$DISTDIR" -K "$GPG_KEYRING" -m "$NGINX_URL" 7.2.9 7.2.10
+show bump-kernels-bin -d "$DISTDIR" -K "$GPG_KEYRING" --mirror "$NGINX_URL" 7.2.9 7.2.10
 show grep gentoo-kernel-7.2.10 sys-kernel/gentoo-kernel-bin/Manifest
 
 step "Done in $(($(date +%s) - start)) s"

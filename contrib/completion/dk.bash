@@ -135,12 +135,12 @@ _dk_glob() {
 # argument, then letters taking one.
 _dk_flags() {
 	case $1 in
-	bump-kernels) echo 'enS Kms' ;;
-	bump-kernels-bin) echo 'enS dKms' ;;
+	bump-kernels | bump-kernels-bin) echo 'eFnS dKk' ;;
 	diff-export) echo 'Is bCopt' ;;
-	dk-build) echo 'aKq cdjkLr' ;;
+	dk-build) echo 'anqR cdjkLrT' ;;
 	dk-keygen) echo '- bcdst' ;;
 	dk-push) echo 'fknqSs aCdHijKtu' ;;
+	dk-releases) echo 'aq Cpu' ;;
 	ebuild-copy) echo 'fn Dky' ;;
 	ebuild-setvar) echo 'eg ip' ;;
 	manifest-gen) echo 'cflqu djKMt' ;;
@@ -187,17 +187,18 @@ _dk_optarg() {
 		_dk_reply 'file:// sftp:// https://' "$cur"
 		;;
 	dk-keygen:t) _dk_reply 'rsa ec' "$cur" ;;
+	dk-build:T) _dk_reply '30m 2h 8h 0' "$cur" ;;
 	dk-keygen:b) _dk_reply '2048 3072 4096' "$cur" ;;
 	ebuild-copy:k) _dk_reply 'keep testing' "$cur" ;;
 	diff-export:b)
 		_dk_reply "$(git for-each-ref --format='%(refname:short)' 2>/dev/null)" "$cur"
 		;;
-	diff-export:p)
+	diff-export:p | dk-releases:p)
 		compopt -o nospace 2>/dev/null
 		_dk_reply "$(_dk_pkgnames "$cur")" "$cur"
 		;;
 	ebuild-setvar:i) _dk_glob "$cur" .ebuild ;;
-	diff-export:[Ct] | manifest-gen:d | dk-build:L | bump-kernels-bin:d) _dk_dirs "$cur" ;;
+	diff-export:[Ct] | manifest-gen:d | dk-build:L | bump-kernels*:d | dk-releases:C) _dk_dirs "$cur" ;;
 	dk-push:[CHiK] | manifest-gen:[KM] | diff-export:o | dk-build:[cdk] | \
 	dk-keygen:c | bump-kernels:K | bump-kernels-bin:K) _dk_files "$cur" ;;
 	esac
@@ -328,12 +329,13 @@ _dk() {
 		fi
 		;;
 	dk-build)
-		((n == 0)) && _dk_reply 'status prune' "$cur"
-		[[ ${ops[0]-} = status || ${ops[0]-} = prune ]] && return 0
+		((n == 0)) && _dk_reply 'config status prune' "$cur"
+		[[ ${ops[0]-} = config || ${ops[0]-} = status || ${ops[0]-} = prune ]] && return 0
 		_dk_reply "$(_dk_targets)" "$cur"
 		[[ ${COMPREPLY[*]} = *-\ * || ${COMPREPLY[*]} = *- ]] && compopt -o nospace 2>/dev/null
 		;;
 	dk-push) _dk_glob "$cur" .gpkg.tar ;;
+	dk-releases) ((n == 0)) && { _dk_glob "$cur" .json; _dk_reply - "$cur"; } ;;
 	manifest-gen) _dk_glob "$cur" .ebuild ;;
 	dk-keygen) _dk_files "$cur" ;;
 	diff-export) _dk_reply - "$cur" ;;
@@ -342,4 +344,4 @@ _dk() {
 }
 
 complete -F _dk bump-kernels bump-kernels-bin dk-bump-kernels dk-bump-kernels-bin \
-	diff-export dk-build dk-keygen dk-push ebuild-copy ebuild-setvar manifest-gen
+	diff-export dk-build dk-keygen dk-push dk-releases ebuild-copy ebuild-setvar manifest-gen

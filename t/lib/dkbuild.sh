@@ -4,7 +4,10 @@
 # Licence: GPL-2.0-only.
 #
 # The stand-in emerge is steered by files in the distfiles directory (bind
-# mounted at /var/cache/distfiles): panic-once, fail, slow, hold (until go), hostile, biglog.
+# mounted at /var/cache/distfiles): panic-once, fail, postfail (a module
+# after the kernel fails), slow, silent (no output for a while), hold (until
+# go), hostile, biglog. It prints the tree hash of its gentoo.git as
+# "tree HASH" (dkb_tree computes the same on the host).
 
 # dkb_setup: makes $T/rootfs.tar, $T/gentoo (git), $T/local.diff,
 # $T/signing_key.pem, $T/distfiles, $T/binpkg, $T/logs.
@@ -18,9 +21,12 @@ dkb_setup() {
 # stand-in emerge for dk-build's tests
 D=/var/cache/distfiles
 case " $* " in
-*" -1vt "*) echo "emerge (stand-in): $*"; exit 0 ;;
+*" -1vkbt "*) echo "emerge (stand-in): deps: $*"; exit 0 ;;
+*" -1vt "*) echo "emerge (stand-in): $*"; [ -f $D/postfail ] && { echo "error: a module failed"; exit 1; }; exit 0 ;;
 *" -1vk "*) echo "emerge (stand-in): reusing the binary package"; exit 0 ;;
 esac
+echo "tree $(cd /var/db/repos/gentoo && find . -type f | sort | xargs sha256sum | sha256sum | cut -d' ' -f1)"
+echo "MAKEOPTS=$MAKEOPTS"
 echo "emerge (stand-in): building $PKG (POST_PKGS=$POST_PKGS)"
 k=/tmp/signing_key.pem
 [ -f $k ] || { echo "no signing key at $k"; exit 3; }
@@ -30,6 +36,7 @@ grep -q 'applied by local.diff' /var/db/repos/gentoo/sys-kernel/gentoo-kernel/ge
 i=0
 while [ $i -lt 3000 ]; do echo "  CC      drivers/stand-in/file$i.o"; i=$((i + 1)); done
 [ -f $D/slow ] && sleep 30
+[ -f $D/silent ] && sleep 8
 # held until the test has seen what it waits for
 if [ -f $D/hold ]; then while [ ! -f $D/go ]; do sleep 0.1; done; fi
 # 1 GiB more, for bench/build.sh
@@ -70,7 +77,7 @@ EOS
 	echo '# applied by local.diff' >>"$_e/gentoo-kernel-6.6.99.ebuild"
 	git -C "$T/gentoo" diff >"$T/local.diff"
 	git -C "$T/gentoo" checkout -q .
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/signing_key.pem" 2>/dev/null || return 1
+	dk-keygen -t ec -s "CN=dk test key" "$T/signing_key.pem" >/dev/null || return 1
 	mkdir -p "$T/distfiles" "$T/binpkg" "$T/logs"
 }
 
@@ -102,4 +109,9 @@ arches:
     stage: ${DKB_STAGE:-dk-test-stage:1}
 ${3:-}
 EOC
+}
+
+# dkb_tree DIR: the tree hash the stand-in emerge prints, of a work tree.
+dkb_tree() {
+	(cd "$1" && find . -path ./.git -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
 }
