@@ -75,6 +75,10 @@ DEPS = \
 	docker.io		app-containers/docker-cli	docker \
 	openssh-server		net-misc/openssh		sshd \
 	openssh-client		net-misc/openssh		ssh \
+	kup-server		dev-util/kup			kup-server \
+	kup-client		dev-util/kup			kup \
+	util-linux		sys-apps/util-linux		unshare \
+	rsync			net-misc/rsync			rsync \
 	busybox-static		sys-apps/busybox		busybox \
 	shellcheck		dev-util/shellcheck		shellcheck \
 	curl			net-misc/curl			curl \

@@ -640,6 +640,9 @@ fetch_missing(struct gen *g)
 		o.backoff_ms = 1000;
 		o.tries = 3;
 		o.force = g->opt.force;
+		/* as wget, portage's fetcher, takes it through OpenSSL */
+		if (getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE"))
+			o.cafile = getenv("SSL_CERT_FILE");
 		if (!g->opt.quiet && isatty(2))
 			o.progress = progress;
 		rc = fetch_run(jobs, n, &o, &e);
