@@ -252,11 +252,13 @@ parse_target(const struct run *r, const char *name, struct target *t)
 static void __attribute__((noreturn))
 bad_target(const struct run *r, const char *name)
 {
+	char q[DK_QUOTE_MAX];
 	size_t i;
 
+	/* a target read from a pipe may be any garbage: quote 80 bytes */
 	fprintf(stderr, "%s: unknown target '%s'; the valid forms are:\n"
 		"  ARCH-PKG-SERIES (e.g. amd64-gentoo-kernel-6.6), build-ARCH-kernel-deps, config, status, prune\n"
-		"  ARCH:", dk_prog, name);
+		"  ARCH:", dk_prog, dk_quote(q, sizeof q, name, strlen(name)));
 	for (i = 0; i < r->cfg.narches; i++)
 		fprintf(stderr, " %s", r->cfg.arches[i].name);
 	fputs("\n  PKG:", stderr);

@@ -31,3 +31,9 @@ flood "manifest-gen < garbage" "$T/garbage" manifest-gen -l
 t_grep "... then how many more" "^manifest-gen: [0-9]+ more problems$" "$T/ferr"
 flood "manifest-gen < a 10 MB line" "$T/long" manifest-gen -l
 t_run "... quoted short" 0 test "$(wc -c <"$T/ferr")" -lt 400
+# dk-build: a bad target is a usage error, checked before any engine
+"$DK_BIN/dk-build" -n <"$T/long" >"$T/fout" 2>"$T/ferr"
+t_eq "dk-build < a 10 MB line: exit 2" 2 "$?"
+t_run "... quoted short" 0 test "$(wc -c <"$T/ferr")" -lt 1000
+t_grep "... cut with ..." "^dk-build: unknown target 'x{80}\.\.\.'" "$T/ferr"
+t_eq "... nothing on stdout" "" "$(cat "$T/fout")"
