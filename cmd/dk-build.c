@@ -105,6 +105,7 @@ struct run {
 	/* inputs of kernel targets */
 	char *diff, *key, *logdir;
 	char base[65];		/* the diff's base commit */
+	int no_tree;		/* repo is no git checkout: no snapshot, no delta */
 	char diffsum[65];
 	char *snapshot_tar;	/* git archive of base, made once */
 	pthread_mutex_t snap_mu;
@@ -451,11 +452,13 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 		goto out;
 	}
 	age = im.id ? (long long)time(NULL) - im.created : 0;
-	ds->refresh = refresh || r->refresh || !im.id || age > r->cfg.deps_max_age;
+	ds->refresh = refresh || r->refresh || !im.id || (!r->no_tree && age > r->cfg.deps_max_age);
 	if (!ds->refresh) {
 		const char *snap = cfg_str(cfg_member(&im.labels, "dk.snapshot"));
 
-		if (!snap || strlen(snap) != 40 || tree_has(r->cfg.repo, snap, &e) != 1) {
+		if (r->no_tree) {
+			snprintf(ds->snapshot, sizeof ds->snapshot, "%s", snap ? snap : "");
+		} else if (!snap || strlen(snap) != 40 || tree_has(r->cfg.repo, snap, &e) != 1) {
 			ds->refresh = 1;	/* a snapshot this tree does not know: make a new one */
 		} else {
 			snprintf(ds->snapshot, sizeof ds->snapshot, "%s", snap);
@@ -463,7 +466,10 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 				problem(r, "%s: %s", a->name, e.msg);
 		}
 	}
-	if (ds->refresh)
+	if (ds->refresh && r->no_tree)
+		problem(r, "%s: %s: %s deps image %s: %s is no git checkout to make a snapshot from (config key repo)",
+			a->name, h->url, im.id ? "cannot refresh the" : "no", ds->tag, r->cfg.repo);
+	else if (ds->refresh)
 		snprintf(ds->snapshot, sizeof ds->snapshot, "%s", r->base);
 out:
 	image_store_free(&p);
@@ -567,8 +573,8 @@ ensure_kernel(struct run *r, size_t hi, struct target *t, FILE *log, char tag[12
 	{
 		struct deps_state *ds = DS(r, t->ai, hi);
 
-		if (image_kernel_recipe(&r->cfg, t->arch, ds->tag, ds->id, buf_str(&r->df_kernel), ds->snapshot, r->base,
-			r->diffsum, r->diff, buf_str(&ds->delta), &p) < 0)
+		if (image_kernel_recipe(&r->cfg, t->arch, ds->tag, ds->id, buf_str(&r->df_kernel), ds->snapshot,
+			r->no_tree ? ds->snapshot : r->base, r->diffsum, r->diff, buf_str(&ds->delta), &p) < 0)
 			dk_die(DK_FAIL, "out of memory");
 	}
 	if (image_tag(&p.r, tag, e) < 0 || engine_image_inspect(&h->en, tag, &im, e) < 0)
@@ -745,7 +751,9 @@ check_all(struct run *r)
 	{
 		struct dk_err e;
 
-		if (tree_commit(r->cfg.repo, r->cfg.base, r->base, &e) < 0)
+		if (!tree_is_repo(r->cfg.repo))
+			r->no_tree = 1;	/* local.diff applies to the deps image's snapshot as it is */
+		else if (tree_commit(r->cfg.repo, r->cfg.base, r->base, &e) < 0)
 			problem(r, "%s", e.msg);
 		else if (kernel && r->diffsum[0] && r->problems == 0 && !r->diff_empty &&
 			 tree_check_diff(r->cfg.repo, r->base, r->diff, r->logdir, &e) < 0)

@@ -91,6 +91,18 @@ t_eq "and builds nothing" 0 "$(dk_images "$A")"
 # without /dev/steve (auto), MAKEOPTS from the engine's CPU count
 t_run "a build without /dev/steve" 0 dk-build -c "$C" amd64-gentoo-kernel-6.6
 t_grep "MAKEOPTS from the CPU count" "^MAKEOPTS=-j[0-9]+ -l[0-9]+\$" "$L/amd64-gentoo-kernel-6.6.log"
+# repo no git checkout: local.diff goes onto the deps image's snapshot as it is
+mkdir -p "$T/nogit"
+tree=$(grep '^tree ' "$L/amd64-gentoo-kernel-6.6.log")
+# the kernel image made anew, from the deps image's snapshot alone
+k=$(grep -o 'image dk-kernel-amd64:[0-9a-f]*' "$L/amd64-gentoo-kernel-6.6.log" | head -n 1)
+dockerd_api "$A" DELETE "/images/${k#image }?force=1" >/dev/null
+sed "s|^repo: .*|repo: $T/nogit|" "$C" >"$T/nogit.yaml"
+t_run "repo no git checkout: -R is exit 1" 1 dk-build -c "$T/nogit.yaml" -R amd64-gentoo-kernel-6.6
+t_grep "and says why, up front" "^dk-build: amd64: unix://$A: cannot refresh the deps image .*: $T/nogit is no git checkout to make a snapshot from \\(config key repo\\)\$" "$T/err"
+t_run "repo no git checkout: a build on the deps image's snapshot" 0 dk-build -c "$T/nogit.yaml" amd64-gentoo-kernel-6.6
+t_grep "its kernel image built anew" "building image dk-kernel-amd64:" "$L/amd64-gentoo-kernel-6.6.log"
+t_eq "the same tree as with the checkout" "$tree" "$(grep '^tree ' "$L/amd64-gentoo-kernel-6.6.log")"
 # (the stand-in emerge fails when local.diff's change is missing: it ran)
 t_run "--allow-empty builds the tree as it is" 1 dk-build -c "$C" --allow-empty -d "$T/empty.diff" amd64-gentoo-kernel-6.6
 t_grep "on the snapshot's own version" "^local.diff not applied\$" "$L/amd64-gentoo-kernel-6.6.log"
