@@ -1083,20 +1083,14 @@ signals(void *arg)
 	}
 }
 
-static int
-build_all(struct run *r)
+/* SIGINT, TERM and HUP only set r->cancelled (every thread blocks them;
+ * one thread waits for them), so that the checks and the build end
+ * cleanly and remove their containers. Before any other thread. */
+static void
+signals_start(struct run *r, pthread_t *th)
 {
-	struct pool p = { .nhosts = r->nhosts, .jobs = (int)r->cfg.jobs, .retries = (int)r->cfg.retries,
-		.serves = serves, .run = run_target, .done = done, .tick = tick, .ctx = r, .cancel = &r->cancelled };
-	struct pool_target *pts = calloc(r->nt + 1, sizeof *pts);
-	pthread_t sigthread;
 	sigset_t set;
-	struct dk_err e;
-	long ok;
-	size_t i;
 
-	if (!pts)
-		dk_die(DK_FAIL, "out of memory");
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -1104,7 +1098,29 @@ build_all(struct run *r)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_create(&sigthread, NULL, signals, r);
+	if (pthread_create(th, NULL, signals, r) != 0)
+		dk_die(DK_FAIL, "cannot start a thread");
+}
+
+static void
+signals_stop(pthread_t th)
+{
+	pthread_kill(th, SIGUSR1);
+	pthread_join(th, NULL);
+}
+
+static int
+build_all(struct run *r)
+{
+	struct pool p = { .nhosts = r->nhosts, .jobs = (int)r->cfg.jobs, .retries = (int)r->cfg.retries,
+		.serves = serves, .run = run_target, .done = done, .tick = tick, .ctx = r, .cancel = &r->cancelled };
+	struct pool_target *pts = calloc(r->nt + 1, sizeof *pts);
+	struct dk_err e;
+	long ok;
+	size_t i;
+
+	if (!pts)
+		dk_die(DK_FAIL, "out of memory");
 	r->tty = !r->quiet && isatty(2);
 	for (i = 0; i < r->nt; i++) {
 		pts[i] = r->t[i].pt;
@@ -1112,15 +1128,11 @@ build_all(struct run *r)
 	}
 	ok = pool_run(&p, pts, r->nt, &e);
 	status_clear(r);
-	pthread_kill(sigthread, SIGUSR1);
-	pthread_join(sigthread, NULL);
 	free(pts);
 	if (ok < 0)
 		dk_die(DK_FAIL, "%s", e.msg);
-	if (r->cancelled) {
-		dk_warn("interrupted");
+	if (r->cancelled)
 		return 130;
-	}
 	return (size_t)ok == r->nt ? DK_OK : DK_FAIL;
 }
 
@@ -1276,6 +1288,7 @@ main(int argc, char *argv[])
 	struct run r = { .snap_mu = PTHREAD_MUTEX_INITIALIZER, .problem_mu = PTHREAD_MUTEX_INITIALIZER };
 	char **names = NULL;
 	size_t nnames = 0, i, j;
+	pthread_t sigthread;
 	int ret;
 
 	options(&r, &argc, &argv);
@@ -1308,9 +1321,15 @@ main(int argc, char *argv[])
 				bad_target(&r, names[i]);
 			r.nt++;
 		}
+		signals_start(&r, &sigthread);
 		ret = check_all(&r);
-		if (ret == DK_OK && !r.dry)
+		if (ret == DK_OK && !r.dry && !r.cancelled)
 			ret = build_all(&r);
+		signals_stop(sigthread);
+		if (r.cancelled) {
+			dk_warn("interrupted");
+			ret = 130;
+		}
 	}
 	for (i = 0; i < nnames; i++)
 		free(names[i]);

@@ -134,6 +134,31 @@ t_grep "retried with retry_timeouts: true" "timeout: retrying \\(1 of 1\\)" "$L/
 t_eq "two attempts" 2 "$(grep -c '^dk-build: amd64-gentoo-kernel-6.6: attempt' "$L/amd64-gentoo-kernel-6.6.log")"
 rm -f "$T/distfiles/silent"
 
+# ^C during the checks: the device probe's container removed, exit 130
+mkdir -p "$T/slow"
+tar -xf "$T/rootfs.tar" -C "$T/slow"
+rm -f "$T/slow/bin/sh"
+printf '#!/bin/busybox sh\nexec /bin/busybox sleep 120\n' >"$T/slow/bin/sh"
+chmod 755 "$T/slow/bin/sh"
+tar -cf "$T/slow.tar" -C "$T/slow" .
+if dockerd_import "$A" "$T/slow.tar" dk-test-slow:1 "$T/import.out"; then
+	sed -e 's|stage: .*|stage: dk-test-slow:1|' -e 's|^devices: \[\]|devices: [/dev/null]|' "$C" >"$T/slow.yaml"
+	dk-build -c "$T/slow.yaml" amd64-gentoo-kernel-6.6 >"$T/out" 2>"$T/err" &
+	pid=$!
+	i=0
+	while [ $i -lt 600 ] && ! dockerd_api "$A" GET '/containers/json' | grep -q '"Id"'; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -INT $pid
+	wait $pid
+	t_eq "^C during the device probe is exit 130" 130 $?
+	t_grep "and says so" "^dk-build: interrupted\$" "$T/err"
+	t_eq "the probe's container is removed" "" "$(dockerd_api "$A" GET '/containers/json?all=1' | grep -o '"Id"')"
+else
+	fail "slow stage import" "$(cat "$T/import.out")"
+fi
+
 # status: only configured arches, the default host once
 DOCKER_HOST="unix://$A" t_run "status with one configured host" 0 dk-build -c "$C" status
 t_eq "one host listed" 1 "$(grep -c '^unix://' "$T/out")"
