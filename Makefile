@@ -24,7 +24,7 @@ SANITIZE =
 
 DK_CFLAGS = -std=c11 -Wall -Wextra -Wpedantic -g \
 	-D_GNU_SOURCE \
-	-DDK_VERSION='"$(VERSION)"' -DDK_DATADIR='"$(DATADIR)"' \
+	-DDK_VERSION='"$(VERSION)"' \
 	-Ilib $(shell pkg-config --cflags $(PKGS))
 DK_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
@@ -75,6 +75,10 @@ DEPS = \
 	docker.io		app-containers/docker-cli	docker \
 	openssh-server		net-misc/openssh		sshd \
 	openssh-client		net-misc/openssh		ssh \
+	kup-server		dev-util/kup			kup-server \
+	kup-client		dev-util/kup			kup \
+	util-linux		sys-apps/util-linux		unshare \
+	rsync			net-misc/rsync			rsync \
 	busybox-static		sys-apps/busybox		busybox \
 	shellcheck		dev-util/shellcheck		shellcheck \
 	curl			net-misc/curl			curl \
@@ -161,3 +165,65 @@ clean:
 
 .PHONY: all units check lint deps install uninstall clean demo
 -include $(LIBOBJ:.o=.d) $(BINS:=.d) $(UNITS:=.d)
+
+# ---- fuzzing (issue 14) ----
+# make fuzz: a libFuzzer harness (clang, ASan + UBSan) per parser entry
+# point, fuzz/NAME.c, each run for FUZZ_SECONDS in turn, one job: the
+# machine may be shared. New inputs go to fuzz/out/corpus/NAME, crashes to
+# fuzz/out/crash/; a crash found goes into t/fuzz/NAME/ with its fix. That
+# regression corpus is replayed by "make check" through the same harnesses
+# linked with fuzz/replay.c instead of libFuzzer, so CI needs no clang.
+FUZZ_TARGETS = $(sort $(notdir $(basename $(filter-out fuzz/common.c fuzz/replay.c,$(wildcard fuzz/*.c)))))
+FUZZ_DEPS = \
+	clang			sys-devel/clang			clang \
+	libfuzzer-14-dev	sys-libs/compiler-rt-sanitizers	/usr/lib/llvm-14/lib/libFuzzer.a
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_SAN = address,undefined
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_LIBOBJ = $(LIBSRC:lib/%.c=fuzz/out/obj/%.o)
+FUZZ_BINS = $(FUZZ_TARGETS:%=fuzz/out/%)
+REPLAY_BINS = $(FUZZ_TARGETS:%=$(O)fuzz/replay/%)
+
+units: $(REPLAY_BINS)
+
+$(O)fuzz/replay/%: fuzz/%.c fuzz/common.c fuzz/replay.c fuzz/fuzz.h $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(DK_CFLAGS) -Ifuzz $(CFLAGS) $(CPPFLAGS) -o $@ $< fuzz/common.c fuzz/replay.c $(LIBA) $(LDFLAGS) $(DK_LIBS)
+
+fuzz/out/obj/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(DK_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -MMD -MP -c -o $@ $<
+
+fuzz/out/libdk.a: $(FUZZ_LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIBOBJ)
+
+fuzz/out/%: fuzz/%.c fuzz/common.c fuzz/fuzz.h fuzz/out/libdk.a
+	$(FUZZ_CC) $(DK_CFLAGS) -Ifuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< fuzz/common.c \
+		fuzz/out/libdk.a $(DK_LIBS)
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps DEPS="$(FUZZ_DEPS)"
+
+fuzz-build: fuzz-deps
+	$(MAKE) $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/out/corpus/$$t fuzz/out/crash || exit 1; \
+		echo "fuzz: $$t, $(FUZZ_SECONDS) s"; \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 fuzz/out/$$t -max_total_time=$(FUZZ_SECONDS) \
+			-timeout=10 -print_final_stats=1 -artifact_prefix=fuzz/out/crash/$$t- \
+			fuzz/out/corpus/$$t t/fuzz/$$t 2>fuzz/out/$$t.log || failed="$$failed $$t"; \
+		grep -E '^stat::(number_of_executed_units|average_exec_per_sec)|^SUMMARY' fuzz/out/$$t.log; \
+	done; \
+	[ -z "$$failed" ] || { echo "fuzz: crashed:$$failed (fuzz/out/NAME.log, fuzz/out/crash/)"; exit 1; }
+
+fuzz-clean:
+	rm -rf fuzz/out fuzz/replay
+
+clean: fuzz-clean
+
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-clean
+-include $(FUZZ_LIBOBJ:.o=.d)

@@ -1,23 +1,36 @@
 #!/bin/sh
-# bench/fetch.sh: 8 files of 64 MiB from a loopback nginx reached as four
-# hosts (127.0.0.1-4, two files each, like kernel.org, GitHub, Gentoo's
-# and Fedora's servers in a bump), every transfer rate-limited as remote
-# servers are and one file at half that rate: manifest-gen's wall time
-# against curl one file after another and against the slowest file alone.
-# Not part of "make check". Usage: bench/fetch.sh [BUILD_DIR]. GPL-2.0-only.
+# bench/fetch.sh: manifest-gen fetching 512 MiB three ways, each against
+# the tools it replaces and against the 2-core "openssl speed" bound for
+# BLAKE2B + SHA512 of the same bytes, measured in the same run:
+#  1. 8 files of 64 MiB from a loopback nginx reached as four hosts
+#     (127.0.0.1-4, two files each, like kernel.org, GitHub, Gentoo's and
+#     Fedora's servers in a bump), rate-limited as remote servers are, one
+#     file at half that rate: against curl one file after another and the
+#     slowest file alone;
+#  2. the same 8 files with no rate limit (a LAN mirror): against
+#     sequential curl and the openssl bound;
+#  3. 4 files of 128 MiB from file:// (a local mirror, DISTCACHE) into an
+#     empty DISTDIR: against "b2sum && sha512sum" of the sources.
+# Peak RSS of manifest-gen in every case. Not part of "make check".
+# Usage: bench/fetch.sh [BUILD_DIR]. GPL-2.0-only.
 set -eu
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
 mg=$top/${1:-.}/cmd/manifest-gen
 [ -x "$mg" ] || { echo "bench/fetch.sh: build first (make)" >&2; exit 2; }
 command -v nginx >/dev/null || PATH=$PATH:/usr/sbin
+. "$top/bench/lib.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/dk-bench.XXXXXX")
 trap 'kill $(cat "$T/nginx.pid" 2>/dev/null) 2>/dev/null; rm -rf "$T"' EXIT
 rate=${RATE:-32m} slow=${SLOW:-16m}
 
-mkdir -p "$T/www/slow" "$T/logs" "$T/tmp" "$T/dist" "$T/curl"
+mkdir -p "$T/www/slow" "$T/logs" "$T/tmp" "$T/dist" "$T/curl" "$T/src"
 for i in 1 2 3 4 5 6 7; do head -c $((64 * 1048576)) /dev/urandom >"$T/www/f$i.bin"; done
 head -c $((64 * 1048576)) /dev/urandom >"$T/www/slow/f8.bin"
+for i in 1 2 3 4; do
+	head -c $((128 * 1048576)) /dev/urandom >"$T/src/g$i.bin"
+	echo "g$i.bin file://$T/src/g$i.bin"
+done >"$T/list-file"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$T/nginx.conf" <<EOC
 daemon on;
@@ -38,6 +51,7 @@ http {
 		root $T/www;
 		limit_rate $rate;
 		location /slow/ { limit_rate $slow; }
+		location /fast/ { alias $T/www/; limit_rate 0; }
 	}
 }
 EOC
@@ -47,32 +61,63 @@ for i in 1 2 3 4 5 6 7; do
 	echo "f$i.bin http://127.0.0.$(( (i - 1) / 2 + 1 )):$port/f$i.bin"
 done >"$T/list"
 echo "f8.bin http://127.0.0.4:$port/slow/f8.bin" >>"$T/list"
+sed "s|:$port/|:$port/fast/|" "$T/list" >"$T/list-fast"
+cat "$T"/www/*.bin "$T"/www/slow/*.bin "$T"/src/*.bin >/dev/null	# warm the page cache
 
-secs() {
-	_s=$(date +%s.%N)
-	"$@" >/dev/null
-	_e=$(date +%s.%N)
-	echo "$_s $_e" | awk '{ printf "%.2f", $2 - $1 }'
-}
-seq_curl() {
+seq_curl() {	# seq_curl LIST: every file of LIST with curl, one after another
 	while read -r name url; do
 		curl -sf -o "$T/curl/$name" "$url"
-	done <"$T/list"
+	done <"$1"
 }
-run_mg() { "$mg" -q -j "$1" -d "$T/dist" <"$T/list"; }
+run_mg() {	# run_mg LIST N: "WALL CPU RSS" of manifest-gen -j N into an empty DISTDIR
+	rm -f "$T"/dist/*
+	bench_time "$mg" -q -j "$2" -d "$T/dist" <"$1"
+}
 
-t_seq=$(secs seq_curl)
-t_slow=$(secs curl -sf -o "$T/curl/one" "http://127.0.0.4:$port/slow/f8.bin")
-t_mg=$(secs run_mg 8)
-rss=$(/usr/bin/time -v sh -c 'rm -f "$0"/dist/*; exec "$1" -q -j 8 -d "$0/dist" <"$0/list"' "$T" "$mg" 2>&1 >/dev/null |
-	awk -F': ' '/Maximum resident set size/ { print $2 }')
-rm -f "$T"/dist/*
-t_mg4=$(secs run_mg 4)
+echo "machine: $(bench_cpu), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "fetching 8 x 64 MiB over loopback, limit_rate $rate (one file $slow), 4 hosts"
-printf '%-34s %7ss\n' "curl, one after another" "$t_seq" "the slowest file alone (curl)" "$t_slow" \
+t_seq=$(bench_secs seq_curl "$T/list")
+t_slow=$(bench_secs curl -sf -o "$T/curl/one" "http://127.0.0.4:$port/slow/f8.bin")
+set -- $(run_mg "$T/list" 8)
+t_mg=$1 c_mg=$2 rss_mg=$3
+set -- $(run_mg "$T/list" 4)
+t_mg4=$1
+
+t_fseq=$(bench_secs seq_curl "$T/list-fast")
+set -- $(run_mg "$T/list-fast" 8)
+t_fmg=$1 c_fmg=$2 rss_fmg=$3
+
+t_core=$(bench_secs sh -c "b2sum '$T'/src/*.bin && sha512sum '$T'/src/*.bin")
+set -- $(run_mg "$T/list-file" 4)
+t_file=$1 c_file=$2 rss_file=$3
+
+set -- $(bench_openssl $((512 * 1048576)))
+t_ossl=$1 c_ossl=$2
+
+echo "1. fetching 8 x 64 MiB over loopback, limit_rate $rate (one file $slow), 4 hosts"
+printf '   %-36s %7ss\n' "curl, one after another" "$t_seq" "the slowest file alone (curl)" "$t_slow" \
 	"manifest-gen -j 8 (+ hashing)" "$t_mg" "manifest-gen -j 4 (default)" "$t_mg4"
+printf '   %-36s %7ss\n' "manifest-gen -j 8, CPU (user+sys)" "$c_mg"
 echo "$t_seq $t_slow $t_mg" | awk '{
-	printf "sequential curl / manifest-gen: %.2fx (goal >= 4)\n", $1 / $3
-	printf "manifest-gen / slowest file:    %.2fx (goal <= 1.3)\n", $3 / $2 }'
-echo "manifest-gen peak RSS: $rss KiB (goal <= 16384)"
+	printf "   sequential curl / manifest-gen: %.2fx (goal >= 4)\n", $1 / $3
+	printf "   manifest-gen / slowest file:    %.2fx (goal <= 1.3)\n", $3 / $2 }'
+echo "   manifest-gen -j 8 peak RSS: $rss_mg KiB (goal <= 16384)"
+
+echo "2. fetching the same 8 x 64 MiB over loopback, no rate limit"
+printf '   %-36s %7ss\n' "curl, one after another" "$t_fseq" "manifest-gen -j 8 (+ hashing)" "$t_fmg" \
+	"openssl speed bound (2 cores)" "$t_ossl" "manifest-gen -j 8, CPU (user+sys)" "$c_fmg" \
+	"openssl CPU of both digests" "$c_ossl"
+echo "$t_fseq $t_ossl $t_fmg" | awk '{
+	m = ($1 > $2) ? $1 : $2
+	printf "   manifest-gen / max(curl, openssl): %.2fx (goal <= 1.25)\n", $3 / m }'
+echo "   manifest-gen -j 8 peak RSS: $rss_fmg KiB (goal <= 16384)"
+
+echo "3. 4 x 128 MiB from file:// into an empty DISTDIR"
+printf '   %-36s %7ss\n' "b2sum && sha512sum of the sources" "$t_core" "manifest-gen (copy + hashing)" "$t_file" \
+	"openssl speed bound (2 cores)" "$t_ossl" "manifest-gen, CPU (user+sys)" "$c_file" \
+	"openssl CPU of both digests" "$c_ossl"
+echo "$t_core $t_ossl $t_file" | awk '{
+	printf "   b2sum+sha512sum / manifest-gen: %.2fx (goal >= 2)\n", $1 / $3
+	printf "   manifest-gen / openssl:         %.2fx (goal <= 1.25)\n", $3 / $2 }'
+echo "   manifest-gen peak RSS: $rss_file KiB (goal <= 16384)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -247,10 +247,10 @@ main(int argc, char *argv[])
 	}
 	if (!from_stdin)
 		warn_untracked(dir, &d);
-	if (!digest)
+	/* the summary says it worked: only once stdout is known written */
+	if ((status = dk_close_stdout()) == DK_OK && !digest)
 		fprintf(stderr, "%zu files, %zu packages, +%ld -%ld, sha256 %s\n",
 			d.nfiles, diff_npackages(&d), d.added, d.removed, hex);
-	status = dk_close_stdout();
 	goto done;
 fail:
 	dk_perr(&e);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -94,10 +95,14 @@ main(int argc, char *argv[])
 	if (bits)
 		o.bits = bits;
 	/* Before spending seconds on a key that could not be written. */
-	if (access(argv[optind], F_OK) == 0 || errno != ENOENT) {
-		if (errno == 0)
-			errno = EEXIST;
-		dk_die(DK_FAIL, "%s: cannot create: %s", argv[optind], strerror(errno));
+	{
+		struct stat st;
+
+		/* lstat: a dangling symbolic link is taken as well */
+		if (lstat(argv[optind], &st) == 0)
+			dk_die(DK_FAIL, "%s: already exists: refusing to overwrite it", argv[optind]);
+		if (errno != ENOENT)
+			dk_die(DK_FAIL, "%s: cannot create: %s", argv[optind], strerror(errno));
 	}
 	/* A big RSA key takes seconds (minutes at 16384 bits): say why the
 	 * terminal is quiet, then clear the line. */

@@ -33,160 +33,191 @@ struct copy_opts {
 	struct bump_opts bump;
 };
 
-/* Copies the newest ebuild of version old in pd to PN-new.ebuild and
- * prints the new path. Returns DK_OK or DK_FAIL (reason printed). */
+/* One copy to make: from the newest ebuild of old to PN-new.ebuild. */
+struct pair {
+	char *old, *new;
+	long line;		/* of stdin, 0 for operands */
+	char *src, *dst;	/* set by plan() */
+};
+
+/* Prints a problem of the pair's line (or of the operands). */
+#define pair_problem(p, fmt, ...) \
+	((p)->line ? dk_problem("<stdin>:%ld: " fmt, (p)->line, __VA_ARGS__) : dk_problem(fmt, __VA_ARGS__))
+
+/* Finds what pair p copies in pd and checks it can be made; prints why
+ * not. Returns 0 or -1. Nothing is written. */
 static int
-copy(const struct pkgdir *pd, const char *old, const char *new, const struct copy_opts *co)
+plan(const struct pkgdir *pd, struct pair *p, const struct copy_opts *co)
 {
 	const struct pkgdir_ebuild *from;
-	char *src = NULL, *dst = NULL, *name = NULL;
-	struct buf in = { 0 }, out = { 0 }, have = { 0 };
-	struct dk_err e;
+	struct buf have = { 0 };
+	char *name, q[DK_QUOTE_MAX];
 	struct stat st;
 	size_t i;
+
+	if (!(from = pkgdir_pick(pd, p->old))) {
+		for (i = 0; i < pd->n && have.len < 400; i++)
+			buf_printf(&have, " %s", pd->ebuilds[i].pvr);
+		pair_problem(p, "%s: no ebuild of %s %s; versions there:%s%s", pd->dir, pd->pn,
+		    dk_quote(q, sizeof q, p->old, strlen(p->old)),
+		    have.len ? buf_str(&have) : " none", i < pd->n ? " ..." : "");
+		buf_free(&have);
+		return -1;
+	}
+	if (!(name = malloc(strlen(pd->pn) + strlen(p->new) + 9)))
+		dk_die(DK_FAIL, "out of memory");
+	sprintf(name, "%s-%s.ebuild", pd->pn, p->new);
+	if (!(p->src = pkgdir_path(pd, from->file)) || !(p->dst = pkgdir_path(pd, name)))
+		dk_die(DK_FAIL, "out of memory");
+	free(name);
+	if (!co->force && lstat(p->dst, &st) == 0) {
+		pair_problem(p, "%s: exists (-f overwrites it)", p->dst);
+		return -1;
+	}
+	return 0;
+}
+
+/* Makes the copy plan() found and prints the new path. Returns DK_OK or
+ * DK_FAIL (reason printed). */
+static int
+copy(const struct pair *p, const struct copy_opts *co)
+{
+	struct buf in = { 0 }, out = { 0 };
+	struct dk_err e;
+	struct stat st;
 	int rc = DK_FAIL;
 
-	if (!(from = pkgdir_pick(pd, old))) {
-		for (i = 0; i < pd->n; i++)
-			buf_printf(&have, " %s", pd->ebuilds[i].pvr);
-		dk_warn("%s: no ebuild of %s %s; versions there:%s", pd->dir, pd->pn, old,
-		    have.len ? buf_str(&have) : " none");
-		buf_free(&have);
-		return DK_FAIL;
-	}
-	if (!(name = malloc(strlen(pd->pn) + strlen(new) + 9)))
-		dk_die(DK_FAIL, "out of memory");
-	sprintf(name, "%s-%s.ebuild", pd->pn, new);
-	if (!(src = pkgdir_path(pd, from->file)) || !(dst = pkgdir_path(pd, name)))
-		dk_die(DK_FAIL, "out of memory");
-	if (!co->force && lstat(dst, &st) == 0) {
-		dk_warn("%s: exists (-f overwrites it)", dst);
-		goto out;
-	}
-	if (stat(src, &st) < 0) {
-		dk_syserrf(&e, src, 0, "cannot stat");
+	if (stat(p->src, &st) < 0) {
+		dk_syserrf(&e, p->src, 0, "cannot stat");
 		dk_perr(&e);
 		goto out;
 	}
-	if (read_file(src, &in, &e) < 0 || bump_ebuild(src, in.s, in.len, &co->bump, &out, &e) < 0) {
+	if (read_file(p->src, &in, &e) < 0 || bump_ebuild(p->src, in.s, in.len, &co->bump, &out, &e) < 0) {
 		dk_perr(&e);
 		goto out;
 	}
 	if (co->dry) {
-		dk_warn("would copy %s to %s", src, dst);
+		dk_warn("would copy %s to %s", p->src, p->dst);
 	} else {
-		dk_warn("copying %s to %s", src, dst);
-		if (atomic_write(dst, out.s, out.len, st.st_mode & 07777, &e) < 0) {
+		dk_warn("copying %s to %s", p->src, p->dst);
+		if (atomic_write(p->dst, out.s, out.len, st.st_mode & 07777, &e) < 0) {
 			dk_perr(&e);
 			goto out;
 		}
 	}
-	printf("%s\n", dst);
+	printf("%s\n", p->dst);
 	rc = DK_OK;
 out:
-	free(name);
-	free(src);
-	free(dst);
 	buf_free(&in);
 	buf_free(&out);
 	return rc;
 }
 
-/* Checks an OLD or NEW version operand; prints why it is bad. */
+/* Checks an OLD or NEW version of p; prints why it is bad. */
 static int
-good_version(const char *where, long line, const char *v)
+good_version(const struct pair *p, const char *v)
 {
+	char q[DK_QUOTE_MAX];
+
 	if (version_valid(v))
 		return 1;
-	if (where)
-		dk_warn("%s:%ld: %s: not a valid version", where, line, v);
-	else
-		dk_warn("%s: not a valid version", v);
+	pair_problem(p, "%s: not a valid version", dk_quote(q, sizeof q, v, strlen(v)));
 	return 0;
 }
 
-struct pair {
-	char *old, *new;
-};
-
 /* Reads "OLD NEW" lines from stdin (blank lines and # comments skipped),
- * all of them checked before anything is copied. */
+ * all of them checked before anything is copied; at most
+ * DK_PROBLEMS_SHOWN problems are printed, then how many more. */
 static int
 read_pairs(struct pair **pairs, size_t *n)
 {
 	struct lines l;
 	struct dk_err e;
 	size_t cap = 0;
-	int bad = 0;
+	ssize_t len;
 
 	*pairs = NULL;
 	*n = 0;
 	prog_input(&l, "OLD NEW pairs");
-	while (lines_next_data(&l, &e) >= 0) {
-		char *f[3], *save = NULL, *s = l.line;
+	while ((len = lines_next_data(&l, &e)) >= 0) {
+		struct pair p = { .line = l.lineno };
+		char *f[3], *save = NULL, *s = l.line, q[DK_QUOTE_MAX];
 		int nf = 0;
 
+		dk_quote(q, sizeof q, l.line, (size_t)len);	/* before strtok cuts it */
 		while (nf < 3 && (f[nf] = strtok_r(s, " \t\r", &save)))
 			s = NULL, nf++;
 		if (nf != 2) {
-			dk_warn("%s:%ld: want \"OLD NEW\", got \"%s\"", l.name, l.lineno, f[0]);
-			bad = 1;
+			pair_problem(&p, "want \"OLD NEW\", got \"%s\"", q);
 			continue;
 		}
-		if (!good_version(l.name, l.lineno, f[0]) || !good_version(l.name, l.lineno, f[1])) {
-			bad = 1;
+		if (!good_version(&p, f[0]) || !good_version(&p, f[1]))
 			continue;
-		}
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;
 			if (!(*pairs = realloc(*pairs, cap * sizeof **pairs)))
 				dk_die(DK_FAIL, "out of memory");
 		}
-		if (!((*pairs)[*n].old = strdup(f[0])) || !((*pairs)[*n].new = strdup(f[1])))
+		if (!(p.old = strdup(f[0])) || !(p.new = strdup(f[1])))
 			dk_die(DK_FAIL, "out of memory");
-		(*n)++;
+		(*pairs)[(*n)++] = p;
 	}
 	lines_free(&l);
 	if (e.msg[0]) {
 		dk_perr(&e);
 		return -1;
 	}
-	if (!bad && *n == 0) {
+	if (!dk_nproblems && *n == 0) {
 		dk_warn("<stdin>: no \"OLD NEW\" lines");
 		return -1;
 	}
-	return bad ? -1 : 0;
+	return dk_nproblems ? -1 : 0;
 }
 
 static int
 tree(const char *dir, const char *old, const char *new, const struct copy_opts *o)
 {
 	struct pkgdir pd;
-	struct pair *pairs = NULL;
+	struct pair *pairs = NULL, one = { 0 };
 	struct dk_err e;
 	size_t n = 0, i;
 	int rc = DK_OK;
 
-	if (old && (!good_version(NULL, 0, old) || !good_version(NULL, 0, new)))
-		return DK_FAIL;
-	if (!old && read_pairs(&pairs, &n) < 0)
+	if (old) {
+		one.old = (char *)old;
+		one.new = (char *)new;
+		if (!good_version(&one, old) + !good_version(&one, new))
+			return DK_FAIL;
+		pairs = &one;
+		n = 1;
+	} else if (read_pairs(&pairs, &n) < 0) {
 		rc = DK_FAIL;
-	else if (pkgdir_load(&pd, dir, &e) < 0) {
+	}
+	if (rc == DK_OK && pkgdir_load(&pd, dir, &e) < 0) {
 		dk_perr(&e);
 		rc = DK_FAIL;
-	} else {
-		if (old)
-			rc = copy(&pd, old, new, o);
+	} else if (rc == DK_OK) {
+		/* every pair checked before the first copy and line of output */
 		for (i = 0; i < n; i++)
-			if (copy(&pd, pairs[i].old, pairs[i].new, o) != DK_OK)
+			plan(&pd, &pairs[i], o);
+		if (dk_nproblems)
+			rc = DK_FAIL;
+		for (i = 0; i < n && rc == DK_OK; i++)
+			if (copy(&pairs[i], o) != DK_OK)
 				rc = DK_FAIL;
 		pkgdir_free(&pd);
 	}
+	dk_problems();
 	for (i = 0; i < n; i++) {
-		free(pairs[i].old);
-		free(pairs[i].new);
+		if (pairs != &one) {
+			free(pairs[i].old);
+			free(pairs[i].new);
+		}
+		free(pairs[i].src);
+		free(pairs[i].dst);
 	}
-	free(pairs);
+	if (pairs != &one)
+		free(pairs);
 	return rc;
 }
 

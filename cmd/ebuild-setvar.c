@@ -42,6 +42,7 @@ get(struct ebuild *eb, char **names, int n, int evaluate, const char *pf, const 
 	struct ebuild_env env = { 0 };
 	struct dk_err e;
 	int status = DK_OK;
+	struct buf all = { 0 };
 
 	if (evaluate) {
 		if (pf) {
@@ -60,6 +61,7 @@ get(struct ebuild *eb, char **names, int n, int evaluate, const char *pf, const 
 			ebuild_env_from_path(&env, file, &e);
 		}
 	}
+	/* every value first: a failing name prints nothing at all */
 	for (int k = 0; k < n; k++) {
 		struct buf v = { 0 };
 
@@ -84,10 +86,13 @@ get(struct ebuild *eb, char **names, int n, int evaluate, const char *pf, const 
 			buf_adds(&v, raw);
 			free(raw);
 		}
-		fwrite(buf_str(&v), 1, v.len, stdout);
-		putchar('\n');
+		if (buf_add(&all, buf_str(&v), v.len) < 0 || buf_addc(&all, '\n') < 0)
+			dk_die(DK_FAIL, "out of memory");
 		buf_free(&v);
 	}
+	if (status == DK_OK)
+		fwrite(buf_str(&all), 1, all.len, stdout);
+	buf_free(&all);
 	ebuild_env_free(&env);
 	return status;
 }

@@ -310,19 +310,21 @@ add_stdin(struct gen *g)
 
 	prog_input(&l, "a fetch list (NAME URL...)");
 	while ((n = lines_next_data(&l, &e)) >= 0) {
-		char *w, *save = NULL, *name;
+		char *w, *save = NULL, *name, q[DK_QUOTE_MAX];
 		struct srcuri_file *f;
 
-		name = strtok_r(l.line, " \t", &save);
+		if (!(name = strtok_r(l.line, " \t\r", &save)))
+			continue;	/* a lone CR */
 		if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..")) {
-			err_add("<stdin>:%ld: '%s' is not a file name: want NAME URL [URL...]", l.lineno, name);
+			err_add("<stdin>:%ld: '%s' is not a file name: want NAME URL [URL...]", l.lineno,
+				dk_quote(q, sizeof q, name, strlen(name)));
 			continue;
 		}
 		if (srcuri_add(&p->files, name, NULL, NULL, &e) < 0)
 			dk_die(DK_FAIL, "%s", e.msg);
-		while ((w = strtok_r(NULL, " \t", &save))) {
+		while ((w = strtok_r(NULL, " \t\r", &save))) {
 			if (!strstr(w, "://")) {
-				err_add("<stdin>:%ld: '%s' is not a URL", l.lineno, w);
+				err_add("<stdin>:%ld: '%s' is not a URL", l.lineno, dk_quote(q, sizeof q, w, strlen(w)));
 				break;
 			}
 			if (srcuri_add(&p->files, name, w, mirrors_given(g), &e) < 0) {
@@ -638,6 +640,9 @@ fetch_missing(struct gen *g)
 		o.backoff_ms = 1000;
 		o.tries = 3;
 		o.force = g->opt.force;
+		/* as wget, portage's fetcher, takes it through OpenSSL */
+		if (getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE"))
+			o.cafile = getenv("SSL_CERT_FILE");
 		if (!g->opt.quiet && isatty(2))
 			o.progress = progress;
 		rc = fetch_run(jobs, n, &o, &e);
@@ -884,6 +889,7 @@ make_files(struct gen *g)
 		g->files[i].src = g->all.v[i];
 	g->nfiles = g->all.n;
 	free(g->all.v);
+	free(g->all.idx);
 	memset(&g->all, 0, sizeof g->all);
 	for (i = 0; i < g->nfiles; i++)
 		g->files[i].asc = is_sha256sums(&g->files[i].src);

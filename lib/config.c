@@ -677,6 +677,20 @@ cfg_parse(struct cfg_node *root, const char *file, const char *text, size_t len,
 	memset(root, 0, sizeof *root);
 	root->kind = CFG_MAP;
 	root->file = file;
+	/* libyaml reports a NUL at the start of its buffer (1:1), not where
+	 * it is: find it first */
+	{
+		const char *nul = memchr(text, '\0', len), *p, *bol = text;
+		long line = 1;
+
+		if (nul) {
+			for (p = text; p < nul; p++)
+				if (*p == '\n')
+					line++, bol = p + 1;
+			return dk_errf(e, NULL, 0, "%s:%ld:%ld: NUL byte: not a text file", file ? file : "<config>",
+				line, (long)(nul - bol) + 1);
+		}
+	}
 	if (!yaml_parser_initialize(&ps.p))
 		return dk_errf(e, file, 0, "cannot start the YAML parser");
 	yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, len);

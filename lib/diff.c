@@ -1,7 +1,9 @@
 /* dk: unified diffs. GPL-2.0-only. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
@@ -9,6 +11,9 @@
 #include "diff.h"
 #include "lines.h"
 #include "version.h"
+
+/* s quoted for a message: at most 80 bytes, escaped (dk_quote). */
+#define QUOTE(buf, s) dk_quote((buf), sizeof (buf), (s), strlen(s))
 
 struct rawline {
 	const char *s;
@@ -170,16 +175,21 @@ static int
 path_ok(const struct diff *d, const char *path, long line, struct dk_err *e)
 {
 	const char *p = path;
+	char q[DK_QUOTE_MAX];
 
 	if (!*path)
 		return dk_errf(e, d->name, line, "empty file name");
 	if (*path == '/')
-		return dk_errf(e, d->name, line, "absolute path %s", path);
+		return dk_errf(e, d->name, line, "absolute path %s", QUOTE(q, path));
 	while (*p) {
 		size_t n = strcspn(p, "/");
 
 		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return dk_errf(e, d->name, line, "path %s leaves the tree (\"..\")", path);
+			return dk_errf(e, d->name, line, "path %s leaves the tree (\"..\")", QUOTE(q, path));
+		/* git's own files: any case, as git itself refuses on a
+		 * case-insensitive file system */
+		if (n == 4 && !strncasecmp(p, ".git", 4))
+			return dk_errf(e, d->name, line, "path %s is inside .git", QUOTE(q, path));
 		p += n;
 		if (*p)
 			p++;
@@ -242,10 +252,12 @@ finish_header(struct diff *d, struct diff_file *f, struct header *h, struct dk_e
 static int
 side(const struct diff *d, const struct rawline *l, long lineno, int *null, char **name, struct dk_err *e)
 {
+	char q[DK_QUOTE_MAX];
+
 	if (l->len == 13 && !memcmp(l->s + 4, "/dev/null", 9))
 		*null = 1;
 	else if (l->len > 4 && l->s[4] == '/')
-		return dk_errf(e, d->name, lineno, "absolute path %.*s", (int)l->len - 4, l->s + 4);
+		return dk_errf(e, d->name, lineno, "absolute path %s", dk_quote(q, sizeof q, l->s + 4, l->len - 4));
 	else if (!(*name = strip1(line_name(l->s + 4, l->len - 4))))
 		return dk_errf(e, d->name, lineno, "bad file name (no %c/ prefix?)", l->s[0] == '-' ? 'a' : 'b');
 	return 0;
@@ -384,6 +396,48 @@ read_hunk(struct diff *d, struct diff_file *f, const struct rawline *lines, size
 	return 0;
 }
 
+/* A git mode after a header keyword (at s, n bytes): only regular files
+ * may be exported; GNU patch in the image would make a link or submodule
+ * just as the diff says. */
+static int
+mode_ok(const struct diff *d, const char *s, size_t n, long line, struct dk_err *e)
+{
+	const char *what;
+
+	if (n == 6 && (!memcmp(s, "100644", 6) || !memcmp(s, "100755", 6)))
+		return 0;
+	what = n == 6 && !memcmp(s, "120000", 6) ? " (a symbolic link)"
+		: n == 6 && !memcmp(s, "160000", 6) ? " (a submodule)"
+		: n == 6 && !memcmp(s, "040000", 6) ? " (a directory)" : "";
+	return dk_errf(e, d->name, line, "mode %.*s%s: only regular files (100644, 100755) can be exported",
+		n > 16 ? 16 : (int)n, s, what);
+}
+
+/* The mode a git extended header line gives, checked; lines without one
+ * pass. */
+static int
+header_mode(const struct diff *d, const struct rawline *l, long line, struct dk_err *e)
+{
+	static const char *const keys[] = {
+		"new file mode ", "deleted file mode ", "old mode ", "new mode ",
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof keys / sizeof *keys; i++) {
+		k = strlen(keys[i]);
+		if (starts(l, keys[i]))
+			return mode_ok(d, l->s + k, l->len - k, line, e);
+	}
+	/* "index abc..def 160000": a changed submodule has no other mode line */
+	if (starts(l, "index ")) {
+		const char *sp = memchr(l->s + 6, ' ', l->len - 6);
+
+		if (sp)
+			return mode_ok(d, sp + 1, l->len - (size_t)(sp + 1 - l->s), line, e);
+	}
+	return 0;
+}
+
 static int
 binary(const struct rawline *l)
 {
@@ -406,6 +460,8 @@ read_file_diff(struct diff *d, const struct rawline *lines, size_t n, size_t *i,
 			const struct rawline *l = &lines[*i];
 			char **to = NULL;
 
+			if (header_mode(d, l, (long)*i + 1, e) < 0)
+				goto out;
 			if (starts(l, "deleted file mode "))
 				h.deleted = 1;
 			else if (starts(l, "new file mode "))
@@ -430,8 +486,10 @@ read_file_diff(struct diff *d, const struct rawline *lines, size_t n, size_t *i,
 		}
 	}
 	if (*i < n && binary(&lines[*i])) {
+		char q[DK_QUOTE_MAX];
+
 		dk_errf(e, d->name, (long)*i + 1, "binary file%s%s: only text diffs can be exported",
-			h.hdr_new ? " " : "", h.hdr_new ? h.hdr_new : "");
+			h.hdr_new ? " " : "", h.hdr_new ? QUOTE(q, h.hdr_new) : "");
 		goto out;
 	}
 	if (*i + 1 < n && starts(&lines[*i], "--- ") && starts(&lines[*i + 1], "+++ ")) {
@@ -505,6 +563,17 @@ diff_parse(struct diff *d, const char *name, const char *text, size_t len, struc
 		lines[n].len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		lines[n].nl = nl != NULL;
 		p = nl ? nl + 1 : end;
+		if (memchr(lines[n].s, '\0', lines[n].len)) {
+			dk_errf(e, name, (long)n + 1, "NUL byte: only text diffs can be exported");
+			goto out;
+		}
+		/* neither line can be a hunk's body line, so a CR there is
+		 * the whole diff converted to CRLF */
+		if ((starts(&lines[n], "diff --git ") || starts(&lines[n], "@@ "))
+		    && lines[n].len && lines[n].s[lines[n].len - 1] == '\r') {
+			dk_errf(e, name, (long)n + 1, "CRLF line ending: the diff was converted to DOS line ends");
+			goto out;
+		}
 	}
 	while (i < n) {
 		const struct rawline *l = &lines[i];
@@ -530,7 +599,12 @@ diff_parse(struct diff *d, const char *name, const char *text, size_t len, struc
 		}
 	}
 	if (!d->nfiles) {
-		dk_errf(e, name, 0, "empty diff: no changes");
+		for (i = 0; i < len && strchr(" \t\r\n", text[i]); i++)
+			;
+		if (i == len)
+			dk_errf(e, name, 0, "empty diff: no changes");
+		else
+			dk_errf(e, name, 0, "not a diff: no file header (diff --git, or --- and +++)");
 		goto out;
 	}
 	r = 0;
@@ -584,8 +658,10 @@ diff_check_limits(const struct diff *d, char *const prefixes[], size_t n, struct
 		const char *bad = f->old_path && !under(f->old_path, prefixes, n) ? f->old_path :
 			f->new_path && !under(f->new_path, prefixes, n) ? f->new_path : NULL;
 
+		char q[DK_QUOTE_MAX];
+
 		if (bad)
-			return dk_errf(e, d->name, f->line, "%s is outside %s%s", bad,
+			return dk_errf(e, d->name, f->line, "%s is outside %s%s", QUOTE(q, bad),
 				prefixes[0], n > 1 ? " and the other -p packages" : "");
 	}
 	return 0;
@@ -604,7 +680,8 @@ struct vfile {
 struct vtree {
 	const char *dir;
 	struct vfile *files;
-	size_t n;
+	size_t n, cap;
+	size_t *idx, idxcap;	/* files by path (index + 1), at most half full */
 };
 
 struct span {
@@ -612,21 +689,101 @@ struct span {
 	size_t len;
 };
 
+/* 0 when no component of path under dir is a symbolic link (a missing
+ * one ends the walk: the diff creates it), else -1 with e set: a patch
+ * through it would write outside the tree. */
+static int
+no_links(const char *dir, const char *path, struct dk_err *e)
+{
+	struct buf b = { 0 };
+	struct stat st;
+	const char *p = path;
+	int r = 0;
+
+	while (*p && !r) {
+		p += strcspn(p, "/");
+		buf_reset(&b);
+		if (buf_printf(&b, "%s/%.*s", dir, (int)(p - path), path) < 0) {
+			r = dk_syserrf(e, path, 0, "diff");
+			break;
+		}
+		if (lstat(b.s, &st) < 0)
+			break;
+		if (S_ISLNK(st.st_mode))
+			r = dk_errf(e, NULL, 0, "%s: a symbolic link in the tree: refusing to patch through it", b.s);
+		else if (*p && !S_ISDIR(st.st_mode))
+			r = dk_errf(e, NULL, 0, "%s: not a directory", b.s);
+		if (*p)
+			p++;
+	}
+	buf_free(&b);
+	return r;
+}
+
+static size_t
+path_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of vt->idx holding path, or the empty one where it goes. */
+static size_t *
+vt_slot(const struct vtree *vt, const char *path)
+{
+	size_t mask = vt->idxcap - 1, i = path_hash(path) & mask;
+
+	while (vt->idx[i] && strcmp(vt->files[vt->idx[i] - 1].path, path))
+		i = (i + 1) & mask;
+	return &vt->idx[i];
+}
+
+/* Rebuilds the index with room for at least want slots. */
+static int
+vt_reindex(struct vtree *vt, size_t want)
+{
+	size_t cap = 64, i, *idx;
+
+	while (cap < want)
+		cap *= 2;
+	if (!(idx = calloc(cap, sizeof *idx)))
+		return -1;
+	free(vt->idx);
+	vt->idx = idx;
+	vt->idxcap = cap;
+	for (i = 0; i < vt->n; i++)
+		*vt_slot(vt, vt->files[i].path) = i + 1;
+	return 0;
+}
+
+/* The file at path as the diff has left it so far, read from the tree
+ * when first asked for. */
 static struct vfile *
 vt_get(struct vtree *vt, const char *path, struct dk_err *e)
 {
 	struct vfile *v;
 	struct buf full = { 0 };
-	size_t i;
+	size_t *slot;
 
-	for (i = 0; i < vt->n; i++)
-		if (!strcmp(vt->files[i].path, path))
-			return &vt->files[i];
-	if (!(v = realloc(vt->files, (vt->n + 1) * sizeof *v))) {
-		dk_syserrf(e, path, 0, "diff");
-		return NULL;
+	if (vt->idxcap && *(slot = vt_slot(vt, path)))
+		return &vt->files[*slot - 1];
+	if (vt->n == vt->cap || 2 * vt->n + 2 > vt->idxcap) {
+		size_t cap = vt->cap ? 2 * vt->cap : 16;
+
+		if (!(v = realloc(vt->files, cap * sizeof *v))) {
+			dk_syserrf(e, path, 0, "diff");
+			return NULL;
+		}
+		vt->files = v;
+		vt->cap = cap;
+		if (vt_reindex(vt, 2 * cap + 2) < 0) {
+			dk_syserrf(e, path, 0, "diff");
+			return NULL;
+		}
 	}
-	vt->files = v;
 	v = &vt->files[vt->n];
 	memset(v, 0, sizeof *v);
 	if (!(v->path = strdup(path)) || buf_printf(&full, "%s/%s", vt->dir, path) < 0) {
@@ -636,6 +793,11 @@ vt_get(struct vtree *vt, const char *path, struct dk_err *e)
 		return NULL;
 	}
 	v->exists = 1;
+	if (no_links(vt->dir, path, e) < 0) {
+		free(v->path);
+		buf_free(&full);
+		return NULL;
+	}
 	if (read_file(full.s, &v->text, e) < 0) {
 		if (errno != ENOENT) {
 			free(v->path);
@@ -647,7 +809,7 @@ vt_get(struct vtree *vt, const char *path, struct dk_err *e)
 		buf_reset(&v->text);
 	}
 	buf_free(&full);
-	vt->n++;
+	*vt_slot(vt, path) = ++vt->n;
 	return v;
 }
 
@@ -661,6 +823,7 @@ vt_free(struct vtree *vt)
 		buf_free(&vt->files[i].text);
 	}
 	free(vt->files);
+	free(vt->idx);
 }
 
 static struct span *
@@ -755,8 +918,10 @@ apply_hunks(const struct diff *d, const struct diff_file *f, const char *tree,
 			}
 		}
 		if (pos < 0) {
+			char q[DK_QUOTE_MAX];
+
 			dk_errf(e, d->name, h->line, "%s/%s:%ld: hunk %zu does not apply",
-				tree, f->old_path, h->old_start, j + 1);
+				tree, QUOTE(q, f->old_path), h->old_start, j + 1);
 			goto out;
 		}
 		offset = pos - (h->old_count ? h->old_start - 1 : h->old_start);
@@ -780,18 +945,19 @@ apply_file(const struct diff *d, const struct diff_file *f, struct vtree *vt, st
 {
 	struct vfile *src = NULL, *dst;
 	struct buf out = { 0 }, empty = { 0 };
+	char q[DK_QUOTE_MAX];
 
 	if (f->old_path) {
 		if (!(src = vt_get(vt, f->old_path, e)))
 			return -1;
 		if (!src->exists)
-			return dk_errf(e, d->name, f->line, "%s/%s: no such file", vt->dir, f->old_path);
+			return dk_errf(e, d->name, f->line, "%s/%s: no such file", vt->dir, QUOTE(q, f->old_path));
 	}
 	if (f->new_path && f->kind != DIFF_MODIFY) {
 		if (!(dst = vt_get(vt, f->new_path, e)))
 			return -1;
 		if (dst->exists)
-			return dk_errf(e, d->name, f->line, "%s/%s: already exists", vt->dir, f->new_path);
+			return dk_errf(e, d->name, f->line, "%s/%s: already exists", vt->dir, QUOTE(q, f->new_path));
 		src = f->old_path ? vt_get(vt, f->old_path, e) : NULL;	/* vt_get may move it */
 	}
 	if (apply_hunks(d, f, vt->dir, src ? &src->text : &empty, &out, e) < 0) {
@@ -801,7 +967,7 @@ apply_file(const struct diff *d, const struct diff_file *f, struct vtree *vt, st
 	if (f->kind == DIFF_DELETE && out.len) {
 		buf_free(&out);
 		return dk_errf(e, d->name, f->line, "%s/%s: the file holds more than the diff deletes",
-			vt->dir, f->old_path);
+			vt->dir, QUOTE(q, f->old_path));
 	}
 	if (src && (f->kind == DIFF_DELETE || f->kind == DIFF_RENAME)) {
 		src->exists = 0;

@@ -1,4 +1,6 @@
-/* dk: parallel, resumable, hashing downloads through libcurl multi.
+/* dk: parallel, resumable, hashing downloads through libcurl multi;
+ * local file:// sources copied by this thread. Every byte goes to its
+ * .part file here and through one hash_pool ring to the digest threads.
  * GPL-2.0-only. */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,9 +20,13 @@
 struct job_priv {
 	CURL *easy;
 	int fd;
+	int src;		/* a local file:// source being copied, else -1 */
+	uint64_t src_size;	/* its size when opened */
 	char *part, *final;
-	struct hash_set hs;
+	struct hash_pool *pool;
+	struct hash_stream hs;	/* hs.hs.size: bytes of .part written */
 	uint64_t offset;	/* bytes of .part before this transfer */
+	uint64_t flushed;	/* bytes of .part handed to writeback */
 	size_t url;		/* index of the URL being tried */
 	int attempt;		/* failed attempts on this URL */
 	int restarted;		/* .part dropped once because the server refused Range */
@@ -30,6 +36,8 @@ struct job_priv {
 	char host[256];
 	struct buf tried;	/* "URL (why), URL (why)" for the final message */
 };
+
+static void job_next_url(struct fetch_job *j, const char *why);
 
 static double
 now(void)
@@ -67,12 +75,43 @@ is_http(const char *url)
 	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
 }
 
+/* Returns 0 or the errno of a failed write. */
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : ENOSPC;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Starts the disk writes of what the .part got since the last call, every
+ * 8 MiB, without waiting: the fdatasync before the rename then has little
+ * left to do, instead of every file's bytes at once at the end. */
+static void
+writeback(struct job_priv *jp)
+{
+	uint64_t end = jp->hs.hs.size;
+
+	if (end < jp->flushed + 8 * 1048576)
+		return;
+	(void)sync_file_range(jp->fd, (off_t)jp->flushed, (off_t)(end - jp->flushed), SYNC_FILE_RANGE_WRITE);
+	jp->flushed = end;
+}
+
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct fetch_job *j = arg;
 	struct job_priv *jp = j->priv;
-	size_t n = size * nmemb, off = 0;
+	size_t n = size * nmemb;
 	long code = 0;
 
 	if (is_http(j->urls[jp->url])) {
@@ -83,21 +122,13 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 			return 0;
 		}
 	}
-	while (off < n) {
-		ssize_t w = write(jp->fd, p + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			jp->write_errno = w < 0 ? errno : ENOSPC;
-			return 0;
-		}
-		off += (size_t)w;
-	}
-	if (hash_update(&jp->hs, p, n, NULL) < 0) {
+	if ((jp->write_errno = write_all(jp->fd, p, n)) != 0)
+		return 0;
+	if (hash_stream_write(&jp->hs, p, n, NULL) < 0) {
 		jp->write_errno = ENOMEM;
 		return 0;
 	}
+	writeback(jp);
 	return n;
 }
 
@@ -110,7 +141,10 @@ job_close(struct job_priv *jp)
 	if (jp->fd >= 0)
 		close(jp->fd);
 	jp->fd = -1;
-	hash_free(&jp->hs);
+	if (jp->src >= 0)
+		close(jp->src);
+	jp->src = -1;
+	hash_stream_free(&jp->hs);
 }
 
 static void
@@ -132,7 +166,7 @@ job_finish(struct fetch_job *j, const struct fetch_opts *o)
 	struct hash_result r;
 	char why[256];
 
-	if (hash_final(&jp->hs, &r, NULL) < 0) {
+	if (hash_stream_final(&jp->hs, &r, NULL) < 0) {
 		job_fail(j, "%s", "digest failed");
 		return;
 	}
@@ -169,6 +203,86 @@ job_finish(struct fetch_job *j, const struct fetch_opts *o)
 	job_close(jp);
 }
 
+/* A file:// URL naming a local path (no host, or localhost): opens it
+ * into jp->src and sets *size; other URLs go to libcurl (jp->src -1).
+ * Returns -1 with errno set when the source cannot be opened. */
+static int
+file_source(struct fetch_job *j, uint64_t *size)
+{
+	struct job_priv *jp = j->priv;
+	char *host = NULL, *path = NULL;
+	struct stat st;
+	int local = 0, err;
+	CURLU *u;
+
+	jp->src = -1;
+	*size = 0;
+	if (strncmp(j->urls[jp->url], "file:", 5))
+		return 0;
+	if ((u = curl_url()) && curl_url_set(u, CURLUPART_URL, j->urls[jp->url], 0) == CURLUE_OK
+	    && curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK) {
+		CURLUcode hc = curl_url_get(u, CURLUPART_HOST, &host, 0);
+
+		local = hc == CURLUE_NO_HOST || (hc == CURLUE_OK && (!*host || !strcmp(host, "localhost")));
+	}
+	if (local) {
+		errno = 0;
+		memset(&st, 0, sizeof st);
+		jp->src = open(path, O_RDONLY | O_CLOEXEC);
+		if (jp->src >= 0 && (fstat(jp->src, &st) < 0 || !S_ISREG(st.st_mode))) {
+			err = errno;
+			if (err == 0 || S_ISDIR(st.st_mode))
+				err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+			close(jp->src);
+			errno = err;
+			jp->src = -1;
+		}
+		if (jp->src >= 0) {
+			*size = (uint64_t)st.st_size;
+			(void)posix_fadvise(jp->src, 0, 0, POSIX_FADV_SEQUENTIAL);
+		}
+	}
+	err = errno;
+	curl_free(host);
+	curl_free(path);
+	curl_url_cleanup(u);
+	errno = err;
+	return local && jp->src < 0 ? -1 : 0;
+}
+
+/* One step of a file:// copy: a ring buffer's worth read from the source
+ * (where the .part ends), written to the .part and hashed; at the end of
+ * the source the job finishes. */
+static void
+job_file_step(struct fetch_job *j, const struct fetch_opts *o)
+{
+	struct job_priv *jp = j->priv;
+	size_t room;
+	char *d = hash_stream_reserve(&jp->hs, &room);
+	ssize_t n = pread(jp->src, d, room, (off_t)jp->hs.hs.size);
+	char why[512];
+
+	if (n < 0 && errno == EINTR)
+		return;
+	if (n == 0) {
+		job_finish(j, o);
+		return;
+	}
+	if (n < 0) {
+		snprintf(why, sizeof why, "read error: %s", strerror(errno));
+		job_close(jp);
+		job_next_url(j, why);
+		return;
+	}
+	if ((jp->write_errno = write_all(jp->fd, d, (size_t)n)) != 0) {
+		snprintf(why, sizeof why, "write error: %s: %s", jp->part, strerror(jp->write_errno));
+		job_fail(j, "%s", why);
+		return;
+	}
+	hash_stream_commit(&jp->hs, (size_t)n);
+	writeback(jp);
+}
+
 /* Opens (or resumes) the .part and starts the transfer of the current URL.
  * Returns 0 when started or finished at once, -1 when the job failed. */
 static int
@@ -178,6 +292,7 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 	const char *url = j->urls[jp->url];
 	struct stat st;
 	struct dk_err e;
+	uint64_t src_size = 0;
 
 	jp->write_errno = 0;
 	jp->http_code = 0;
@@ -195,8 +310,27 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 		}
 		jp->offset = 0;
 	}
-	if (hash_init(&jp->hs, j->hashes | HASH_MANIFEST, &e) < 0
-	    || hash_fd_prefix(&jp->hs, jp->fd, jp->offset, jp->part, &e) < 0) {
+	/* a .part already whole needs no source */
+	if (!(j->have_expect && jp->offset == j->expect_size) && file_source(j, &src_size) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof why, "%s", strerror(errno));
+		job_close(jp);
+		job_next_url(j, why);
+		return -1;
+	}
+	jp->src_size = src_size;
+	if (jp->src >= 0 && jp->offset > src_size) {
+		/* longer than its source: not a prefix of it */
+		if (ftruncate(jp->fd, 0) < 0) {
+			job_fail(j, "cannot truncate %s", jp->part);
+			return -1;
+		}
+		jp->offset = 0;
+	}
+	jp->flushed = jp->offset;
+	if (hash_stream_init(&jp->hs, jp->pool, j->hashes | HASH_MANIFEST, &e) < 0
+	    || hash_stream_fd(&jp->hs, jp->fd, jp->offset, jp->part, &e) < 0) {
 		job_fail(j, "%s", e.msg);
 		return -1;
 	}
@@ -207,6 +341,10 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 	if (j->have_expect && jp->offset == j->expect_size) {
 		job_finish(j, o);
 		return j->state == FETCH_DONE ? 0 : -1;
+	}
+	if (jp->src >= 0) {
+		j->state = FETCH_ACTIVE;	/* fetch_run steps it */
+		return 0;
 	}
 	if (!(jp->easy = curl_easy_init())) {
 		job_fail(j, "%s", "cannot start a transfer");
@@ -219,7 +357,13 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 	curl_easy_setopt(jp->easy, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(jp->easy, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(jp->easy, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps,file");
-	curl_easy_setopt(jp->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp,ftps");
+	/* a redirect never downgrades https: the certificate is the only
+	 * proof of the mirror's identity before the Manifest is written */
+	curl_easy_setopt(jp->easy, CURLOPT_REDIR_PROTOCOLS_STR,
+		!strncmp(url, "https:", 6) ? "https" : "http,https,ftp,ftps");
+	curl_easy_setopt(jp->easy, CURLOPT_BUFFERSIZE, 64L * 1024);
+	if (o->cafile)
+		curl_easy_setopt(jp->easy, CURLOPT_CAINFO, o->cafile);
 	curl_easy_setopt(jp->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(jp->easy, CURLOPT_USERAGENT, "manifest-gen/" DK_VERSION);
 	curl_easy_setopt(jp->easy, CURLOPT_CONNECTTIMEOUT, o->stall_secs);
@@ -293,7 +437,11 @@ job_done(CURLM *multi, struct fetch_job *j, CURLcode rc, const struct fetch_opts
 		job_next_url(j, "cannot resume");
 		return;
 	}
-	if (code >= 300) {
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL && code >= 300 && code < 400) {
+		/* a redirect CURLOPT_REDIR_PROTOCOLS_STR refused */
+		snprintf(why, sizeof why, "HTTP %ld to %s, not followed", code,
+			!strncmp(j->urls[jp->url], "https:", 6) ? "a URL that is not https" : "a protocol not fetched");
+	} else if (code >= 300) {
 		snprintf(why, sizeof why, "HTTP %ld", code);
 		retry = code >= 500 || code == 408 || code == 429;
 	} else {
@@ -347,6 +495,7 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 {
 	struct job_priv *privs = calloc(n ? n : 1, sizeof *privs);
 	CURLM *multi = curl_multi_init();
+	struct hash_pool *pool = NULL;
 	double start = now(), last_progress = 0;
 	size_t i, finished = 0;
 	int active = 0, failed = 0;
@@ -357,6 +506,11 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 			curl_multi_cleanup(multi);
 		return dk_errf(e, NULL, 0, "cannot start libcurl");
 	}
+	if (hash_pool_new(&pool, e) < 0) {
+		free(privs);
+		curl_multi_cleanup(multi);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		struct job_priv *jp = &privs[i];
 
@@ -364,6 +518,8 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 		jobs[i].state = FETCH_PENDING;
 		jobs[i].err[0] = '\0';
 		jp->fd = -1;
+		jp->src = -1;
+		jp->pool = pool;
 		if (asprintf(&jp->final, "%s/%s", o->distdir, jobs[i].name) < 0
 		    || asprintf(&jp->part, "%s/%s.part", o->distdir, jobs[i].name) < 0) {
 			jp->final = jp->part = NULL;
@@ -375,7 +531,7 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 	while (finished < n) {
 		double t = now(), wake = 1.0;
 		CURLMsg *msg;
-		int left, still, ended = 0;
+		int left, still, ended = 0, copying = 0;
 
 		finished = 0;
 		active = 0;
@@ -401,9 +557,23 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 				continue;
 			if (job_start(multi, j, o) == 0 && j->state == FETCH_ACTIVE)
 				active++;
+			else if (j->state == FETCH_PENDING)
+				ended = 1;	/* on to its next URL at once */
 		}
 		if (finished == n)
 			break;
+		/* local copies take turns with the transfers, a buffer each */
+		for (i = 0; i < n; i++) {
+			struct job_priv *jp = jobs[i].priv;
+
+			if (jobs[i].state == FETCH_ACTIVE && jp->src >= 0) {
+				job_file_step(&jobs[i], o);
+				if (jobs[i].state == FETCH_ACTIVE)
+					copying = 1;
+				else
+					ended = 1;
+			}
+		}
 		curl_multi_perform(multi, &still);
 		while ((msg = curl_multi_info_read(multi, &left))) {
 			struct fetch_job *j = NULL;
@@ -431,12 +601,14 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 					p.expect += jobs[i].result.size;
 					continue;
 				}
-				if (jp->hs.ctx[0])
-					p.bytes += jp->hs.size;
+				if (jp->hs.pool)
+					p.bytes += jp->hs.hs.size;
 				if (jobs[i].state == FETCH_FAILED)
 					continue;
 				if (jobs[i].have_expect)
 					p.expect += jobs[i].expect_size;
+				else if (jobs[i].state == FETCH_ACTIVE && jp->src >= 0)
+					p.expect += jp->src_size;
 				else if (jobs[i].state == FETCH_ACTIVE && jp->easy
 				    && curl_easy_getinfo(jp->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK && cl >= 0)
 					p.expect += jp->offset + (uint64_t)cl;
@@ -451,8 +623,10 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 			last_progress = t;
 		}
 		/* a transfer that just ended frees a slot: fill it at once */
-		if (!ended && (active > 0 || wake < 1.0))
+		if (!ended && !copying && (active > 0 || wake < 1.0)) {
+			hash_pool_flush(pool);	/* digest while waiting */
 			curl_multi_poll(multi, NULL, 0, (int)(wake * 1000) + 1, NULL);
+		}
 	}
 	for (i = 0; i < n; i++) {
 		struct job_priv *jp = jobs[i].priv;
@@ -466,6 +640,7 @@ fetch_run(struct fetch_job *jobs, size_t n, const struct fetch_opts *o, struct d
 		jobs[i].priv = NULL;
 	}
 	free(privs);
+	hash_pool_free(pool);
 	curl_multi_cleanup(multi);
 	return failed;
 }

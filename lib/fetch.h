@@ -45,6 +45,7 @@ struct fetch_opts {
 	long backoff_ms;		/* first retry delay, doubled per retry */
 	int tries;			/* attempts per URL before the next one */
 	int force;			/* accept content differing from have_expect */
+	const char *cafile;		/* CA certificates for https; NULL: libcurl's default */
 	void (*progress)(void *arg, const struct fetch_progress *p);	/* NULL: none */
 	void *progress_arg;
 };

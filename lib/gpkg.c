@@ -17,6 +17,15 @@
 #include "tar.h"
 #include "version.h"
 
+/* s quoted for a message (dk_quote); one per message, per thread. */
+static const char *
+qs(const char *s)
+{
+	static _Thread_local char b[DK_QUOTE_MAX];
+
+	return dk_quote(b, sizeof b, s, strlen(s));
+}
+
 /* The inner Manifest is a few lines; metadata a few KiB. Limits keep a
  * hostile package from making us hold much. */
 #define MANIFEST_MAX (1 << 20)
@@ -96,44 +105,44 @@ c_member(void *ctx, const struct tar_member *tm, struct dk_err *e)
 	int i;
 
 	if (!tar_name_safe(tm->name))
-		return dk_errf(e, c->name, 0, "member %s: unsafe path", tm->name);
+		return dk_errf(e, c->name, 0, "member %s: unsafe path", qs(tm->name));
 	slash = strchr(tm->name, '/');
 	if (!slash || slash == tm->name)
-		return dk_errf(e, c->name, 0, "member %s: not inside the package directory", tm->name);
+		return dk_errf(e, c->name, 0, "member %s: not inside the package directory", qs(tm->name));
 	dlen = (size_t)(slash - tm->name);
 	if (!c->dir) {
 		if (!(c->dir = strndup(tm->name, dlen)))
-			return dk_syserrf(e, c->name, 0, "member %s", tm->name);
+			return dk_syserrf(e, c->name, 0, "member %s", qs(tm->name));
 	} else if (strlen(c->dir) != dlen || strncmp(c->dir, tm->name, dlen) != 0) {
-		return dk_errf(e, c->name, 0, "member %s: outside the package directory %s/", tm->name, c->dir);
+		return dk_errf(e, c->name, 0, "member %s: outside the package directory %s/", qs(tm->name), c->dir);
 	}
 	base = slash + 1;
 	if (tm->type == TAR_DIR && !*base)
 		return 0;	/* the directory itself */
 	if (tm->type != TAR_REG)
-		return dk_errf(e, c->name, 0, "member %s: not a regular file", tm->name);
+		return dk_errf(e, c->name, 0, "member %s: not a regular file", qs(tm->name));
 	if (strchr(base, '/') || (k = classify(base, &comp)) == K_BAD)
-		return dk_errf(e, c->name, 0, "member %s: not a GLEP 78 member", tm->name);
+		return dk_errf(e, c->name, 0, "member %s: not a GLEP 78 member", qs(tm->name));
 	if (c->n == 0 && k != K_VERSION)
-		return dk_errf(e, c->name, 0, "member %s: the first member must be %s/gpkg-1", tm->name, c->dir);
+		return dk_errf(e, c->name, 0, "member %s: the first member must be %s/gpkg-1", qs(tm->name), c->dir);
 	for (i = 0; i < c->n; i++)
 		if (c->m[i].kind == k)
-			return dk_errf(e, c->name, 0, "member %s: a second %s", tm->name,
+			return dk_errf(e, c->name, 0, "member %s: a second %s", qs(tm->name),
 				k == K_METADATA ? "metadata archive" : k == K_IMAGE ? "image archive" : base);
 	if (c->have_manifest)
-		return dk_errf(e, c->name, 0, "member %s: after the Manifest", tm->name);
+		return dk_errf(e, c->name, 0, "member %s: after the Manifest", qs(tm->name));
 	if (k == K_MANIFEST) {
 		if (tm->size > MANIFEST_MAX)
-			return dk_errf(e, c->name, 0, "member %s: too large", tm->name);
+			return dk_errf(e, c->name, 0, "member %s: too large", qs(tm->name));
 		c->have_manifest = 1;
 		c->cur = NULL;
 		return 0;
 	}
 	if (c->n == MEMBERS_MAX)
-		return dk_errf(e, c->name, 0, "member %s: too many members", tm->name);
+		return dk_errf(e, c->name, 0, "member %s: too many members", qs(tm->name));
 	m = &c->m[c->n++];
 	if (!(m->base = strdup(base)))
-		return dk_syserrf(e, c->name, 0, "member %s", tm->name);
+		return dk_syserrf(e, c->name, 0, "member %s", qs(tm->name));
 	m->kind = k;
 	m->size = tm->size;
 	if (k == K_METADATA) {
@@ -153,13 +162,13 @@ c_data(void *ctx, const struct tar_member *tm, const void *p, size_t n, struct d
 
 	if (!c->cur) {
 		if (c->have_manifest && buf_add(&c->manifest, p, n) < 0)
-			return dk_syserrf(e, c->name, 0, "member %s", tm->name);
+			return dk_syserrf(e, c->name, 0, "member %s", qs(tm->name));
 		return 0;
 	}
 	if (hash_update(&c->sums, p, n, e) < 0)
 		return -1;
 	if (c->cur->kind == K_METADATA && c->metadata_whole && buf_add(&c->metadata, p, n) < 0)
-		return dk_syserrf(e, c->name, 0, "member %s", tm->name);
+		return dk_syserrf(e, c->name, 0, "member %s", qs(tm->name));
 	return 0;
 }
 
@@ -264,18 +273,18 @@ check_manifest(struct check *c, struct gpkg_info *info, struct dk_err *e)
 			goto out;
 		}
 		if (!(m = find(c, w[1]))) {
-			dk_errf(e, mname, lineno, "lists %s, which the package lacks", w[1]);
+			dk_errf(e, mname, lineno, "lists %s, which the package lacks", qs(w[1]));
 			goto out;
 		}
 		if (m->listed) {
-			dk_errf(e, mname, lineno, "lists %s twice", w[1]);
+			dk_errf(e, mname, lineno, "lists %s twice", qs(w[1]));
 			goto out;
 		}
 		m->listed = 1;
 		errno = 0;
 		size = strtoull(w[2], &end, 10);
 		if (errno || *end || !isdigit((unsigned char)w[2][0])) {
-			dk_errf(e, mname, lineno, "bad size %s", w[2]);
+			dk_errf(e, mname, lineno, "bad size %s", qs(w[2]));
 			goto out;
 		}
 		if (size != m->size) {
@@ -295,7 +304,7 @@ check_manifest(struct check *c, struct gpkg_info *info, struct dk_err *e)
 			}
 		}
 		if (!known) {
-			dk_errf(e, mname, lineno, "no BLAKE2B or SHA512 for %s", w[1]);
+			dk_errf(e, mname, lineno, "no BLAKE2B or SHA512 for %s", qs(w[1]));
 			goto out;
 		}
 	}

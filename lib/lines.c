@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lines.h"
@@ -66,12 +67,22 @@ int
 read_file(const char *path, struct buf *b, struct dk_err *e)
 {
 	int stdin_ = !strcmp(path, "-");
-	int fd = stdin_ ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO with no writer must not hang the open */
+	int fd = stdin_ ? 0 : open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	const char *name = stdin_ ? "<stdin>" : path;
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return dk_syserrf(e, name, 0, "cannot open");
+	/* a file operand is a regular file; stdin ("-") may be anything */
+	if (!stdin_ && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = EINVAL;
+		return dk_errf(e, name, 0, "not a regular file");
+	}
+	if (!stdin_)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	for (;;) {
 		if (buf_grow(b, 65536) < 0) {
 			dk_syserrf(e, name, 0, "cannot read");

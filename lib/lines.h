@@ -30,7 +30,9 @@ ssize_t lines_next_data(struct lines *l, struct dk_err *e);
 /* Frees the line buffer (does not close fp). */
 void lines_free(struct lines *l);
 
-/* Reads all of path ("-" = stdin) into b; returns 0 or -1 with e set. */
+/* Reads all of path ("-" = stdin, which may be a pipe) into b; a path that
+ * is not a regular file (a FIFO, a device, a directory) is refused without
+ * blocking. Returns 0 or -1 with e set. */
 int read_file(const char *path, struct buf *b, struct dk_err *e);
 
 #endif

@@ -17,15 +17,25 @@ struct manifest_entry {
 	char *blake2b, *sha512;	/* NULL when the line has none */
 	char *line;		/* the line as read (no newline); NULL for a new entry */
 	int used;		/* marked by manifest_mark */
+	char *store;		/* private: the block a parsed entry's fields */
+	size_t storelen;	/* point into, freed as a whole */
+};
+
+struct manifest_slot {
+	size_t pos, hash;
 };
 
 struct manifest {
 	struct manifest_entry *v;
 	size_t n, cap;
+	struct manifest_slot *idx;	/* private: hash index of v by type and name, */
+	size_t idxcap;		/* so lookups stay O(1) on 300k-line files; */
+	int idx_stale;		/* rebuilt after v is reordered */
 };
 
-/* Parses text (a Manifest named name) into m, which must be empty.
- * Returns 0 or -1 with e set to "name:line: message". */
+/* Parses text (len bytes, any content: no NUL needed at text[len]) as a
+ * Manifest named name into m, which must be empty. In linear time.
+ * Returns 0, or -1 with e set to "name:line: message" and m left empty. */
 int manifest_parse(struct manifest *m, const char *name, const char *text, size_t len, struct dk_err *e);
 /* Reads path into m; a missing file gives an empty m when missing_ok.
  * Returns 0 or -1 with e set. */

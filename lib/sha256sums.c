@@ -76,20 +76,50 @@ out:
 	return rc;
 }
 
+char *
+sha256sums_abspath(const char *path)
+{
+	char *cwd, *r;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!(cwd = getcwd(NULL, 0)))
+		return NULL;
+	if (asprintf(&r, "%s/%s", cwd, path) < 0)
+		r = NULL;
+	free(cwd);
+	return r;
+}
+
 int
 sha256sums_verify(const char *asc, const char *keyring, struct buf *out, struct dk_err *e)
 {
 	/* --output - gives only what the signature covers: text outside the
 	 * signed block can never be mistaken for a checksum line */
-	char *argv[] = { "gpgv", "--keyring", (char *)keyring, "--output", "-", (char *)asc, NULL };
+	char *argv[] = { "gpgv", "--keyring", NULL, "--output", "-", NULL, NULL };
 	struct buf err = { 0 };
 	char tmp[4096];
-	int rc;
+	int rc = -1;
 
-	if (dearmor(keyring, tmp, sizeof tmp, e) < 0)
-		return -1;
-	if (tmp[0])
-		argv[2] = tmp;
+	/* gpgv looks a keyring name without a slash up in GNUPGHOME, where
+	 * anyone's keyring.gpg would do: hand it only absolute paths */
+	if (!(argv[2] = sha256sums_abspath(keyring)) || !(argv[5] = sha256sums_abspath(asc))) {
+		dk_syserrf(e, asc, 0, "cannot check the signature");
+		goto out;
+	}
+	if (dearmor(argv[2], tmp, sizeof tmp, e) < 0)
+		goto out;
+	if (tmp[0]) {
+		char *abs = sha256sums_abspath(tmp);
+
+		if (!abs) {
+			unlink(tmp);
+			dk_syserrf(e, asc, 0, "cannot check the signature");
+			goto out;
+		}
+		free(argv[2]);
+		argv[2] = abs;
+	}
 	rc = spawn_run(argv, NULL, NULL, out, &err, e);
 	if (tmp[0])
 		unlink(tmp);
@@ -113,6 +143,9 @@ sha256sums_verify(const char *asc, const char *keyring, struct buf *out, struct 
 			dk_errf(e, asc, 0, "cannot run gpgv: %s", msg);
 		}
 	}
+out:
+	free(argv[2]);
+	free(argv[5]);
 	buf_free(&err);
 	return rc;
 }

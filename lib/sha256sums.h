@@ -6,8 +6,12 @@
 #include "buf.h"
 #include "err.h"
 
-/* Runs gpgv (an argv, no shell) on the clear-signed file asc against
- * keyring and puts only the signed text into out. Returns 0 when the
+/* path made absolute against the working directory (malloc'ed), or NULL
+ * (ENOMEM): what a child process is handed. */
+char *sha256sums_abspath(const char *path);
+/* Runs gpgv (an argv, no shell, both paths made absolute) on the
+ * clear-signed file asc against keyring and puts only the signed text
+ * into out. Returns 0 when the
  * signature is good, or -1 with e naming asc and gpgv's reason. */
 int sha256sums_verify(const char *asc, const char *keyring, struct buf *out, struct dk_err *e);
 /* The SHA256 (64 hex) listed for name in a verified text, copied into

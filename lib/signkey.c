@@ -195,15 +195,15 @@ signkey_write(const char *path, const struct buf *data, struct dk_err *e)
 	struct stat st;
 	sigset_t block, old;
 	size_t off = 0;
-	int fd = -1, r = -1, dfd, blocked = 0;
+	int fd = -1, r = -1, dfd, blocked = 0, anon = 0;
 
 	if (!copy)
 		return dk_syserrf(e, path, 0, "cannot create");
 	/* Fail before any work when the name is taken; link() below is
 	 * what makes "never overwrite" hold against a race. */
 	if (lstat(path, &st) == 0) {
+		dk_errf(e, path, 0, "already exists: refusing to overwrite it");
 		errno = EEXIST;
-		dk_syserrf(e, path, 0, "cannot create");
 		goto out;
 	}
 	if (!(tmp = malloc(strlen(path) + 16)) || !(base = strdup(path)))
@@ -218,8 +218,13 @@ signkey_write(const char *path, const struct buf *data, struct dk_err *e)
 	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	blocked = 1;
-	/* mkstemp opens O_CREAT|O_EXCL; fchmod undoes any umask. */
-	if ((fd = mkstemp(tmp)) < 0) {
+	/* An unnamed file where the file system has them: even a kill -9
+	 * then leaves no copy of the private key; else mkstemp (O_EXCL).
+	 * fchmod undoes any umask. */
+	strcpy(copy, path);
+	if ((fd = open(dirname(copy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600)) >= 0) {
+		anon = 1;
+	} else if ((fd = mkstemp(tmp)) < 0) {
 		free(tmp);
 		tmp = NULL;
 		goto sys;
@@ -235,12 +240,25 @@ signkey_write(const char *path, const struct buf *data, struct dk_err *e)
 			goto sys;
 		off += (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if (fsync(fd) < 0)
+		goto sys;
+	/* linkat and link never replace: "never overwrite" holds in a race */
+	if (anon) {
+		char proc[64];
+
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) < 0
+		    && (errno != ENOENT || linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) < 0))
+			goto sys;
+		free(tmp);
+		tmp = NULL;
+	}
+	if (close(fd) < 0) {
 		fd = -1;
 		goto sys;
 	}
 	fd = -1;
-	if (link(tmp, path) < 0)
+	if (!anon && link(tmp, path) < 0)
 		goto sys;
 	strcpy(copy, path);
 	if ((dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
@@ -255,7 +273,8 @@ out:
 	if (fd >= 0)
 		close(fd);
 	if (tmp) {
-		unlink(tmp);
+		if (!anon)
+			unlink(tmp);
 		free(tmp);
 	}
 	if (blocked)

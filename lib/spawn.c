@@ -181,3 +181,30 @@ spawn_bg(char *const argv[], int err_fd, struct dk_err *e)
 	close(devnull);
 	return pid;
 }
+
+pid_t
+spawn_pipes(char *const argv[], int fds[3], struct dk_err *e)
+{
+	int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, i;
+	pid_t pid = -1;
+
+	for (i = 0; i < 3; i++)
+		if (pipe2(p[i], O_CLOEXEC) < 0) {
+			dk_syserrf(e, NULL, 0, "cannot run %s", argv[0]);
+			goto done;
+		}
+	pid = start(argv, NULL, p[0][0], p[1][1], p[2][1], e);
+	if (pid >= 0) {
+		fds[0] = p[0][1], p[0][1] = -1;
+		fds[1] = p[1][0], p[1][0] = -1;
+		fds[2] = p[2][0], p[2][0] = -1;
+	}
+done:
+	for (i = 0; i < 3; i++) {
+		if (p[i][0] >= 0)
+			close(p[i][0]);
+		if (p[i][1] >= 0)
+			close(p[i][1]);
+	}
+	return pid;
+}

@@ -20,4 +20,9 @@ int spawn_run(char *const argv[], const char *dir, const struct buf *in,
  * inherited (err_fd >= 0: stderr there). Returns its pid or -1 with e set. */
 pid_t spawn_bg(char *const argv[], int err_fd, struct dk_err *e);
 
+/* Starts argv with its stdin, stdout and stderr on pipes: fds[0] is
+ * written to, fds[1] and fds[2] read (all close-on-exec; the caller closes
+ * them and reaps the child). Returns its pid or -1 with e set. */
+pid_t spawn_pipes(char *const argv[], int fds[3], struct dk_err *e);
+
 #endif

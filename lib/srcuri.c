@@ -2,11 +2,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lines.h"
 #include "srcuri.h"
+
+/* s quoted for a message: at most 80 bytes, escaped (dk_quote). */
+#define QUOTE(buf, s) dk_quote((buf), sizeof (buf), (s), strlen(s))
 
 static int
 mirrors_add(struct srcuri_mirrors *m, const char *name, char **urls, size_t n, struct dk_err *e)
@@ -50,11 +54,17 @@ int
 srcuri_mirrors_load(struct srcuri_mirrors *m, const char *path, struct dk_err *e)
 {
 	struct lines l;
-	FILE *fp = fopen(path, "re");
+	struct buf text = { 0 };
+	FILE *fp;
 	int rc = 0;
 
-	if (!fp)
-		return dk_syserrf(e, path, 0, "cannot open");
+	/* read_file refuses a FIFO or a device without blocking */
+	if (read_file(path, &text, e) < 0)
+		return -1;
+	if (!(fp = fmemopen(text.s ? text.s : (char *)"", text.len, "r"))) {
+		buf_free(&text);
+		return dk_syserrf(e, path, 0, "cannot read");
+	}
 	lines_init(&l, fp, path);
 	while (rc == 0 && lines_next(&l, e) >= 0) {
 		char *w[256], *save = NULL, *tok;
@@ -63,12 +73,17 @@ srcuri_mirrors_load(struct srcuri_mirrors *m, const char *path, struct dk_err *e
 
 		if (hash)
 			*hash = '\0';
-		for (tok = strtok_r(l.line, " \t", &save); tok && n < 256; tok = strtok_r(NULL, " \t", &save))
+		/* a CR is a blank: a file saved with CRLF ends is read the same */
+		for (tok = strtok_r(l.line, " \t\r", &save); tok && n < 256; tok = strtok_r(NULL, " \t\r", &save))
 			w[n++] = tok;
 		if (n == 0)
 			continue;
 		if (n == 1)
-			rc = dk_errf(e, path, l.lineno, "mirror %s has no URL", w[0]);
+		{
+			char q[DK_QUOTE_MAX];
+
+			rc = dk_errf(e, path, l.lineno, "mirror %s has no URL", QUOTE(q, w[0]));
+		}
 		else
 			rc = mirrors_add(m, w[0], w + 1, n - 1, e);
 	}
@@ -76,6 +91,7 @@ srcuri_mirrors_load(struct srcuri_mirrors *m, const char *path, struct dk_err *e
 		rc = -1;
 	lines_free(&l);
 	fclose(fp);
+	buf_free(&text);
 	return rc;
 }
 
@@ -95,15 +111,57 @@ srcuri_mirrors_free(struct srcuri_mirrors *m)
 	memset(m, 0, sizeof *m);
 }
 
+static size_t
+name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of l->idx holding name, or the empty one where it goes. */
+static size_t *
+idx_slot(const struct srcuri_list *l, const char *name)
+{
+	size_t mask = l->idxcap - 1, i = name_hash(name) & mask;
+
+	while (l->idx[i] && strcmp(l->v[l->idx[i] - 1].name, name))
+		i = (i + 1) & mask;
+	return &l->idx[i];
+}
+
+/* Indexes entry n-1, growing the index to stay at most half full. */
+static int
+idx_insert(struct srcuri_list *l)
+{
+	if (2 * l->n + 2 > l->idxcap) {
+		size_t cap = l->idxcap ? 2 * l->idxcap : 64, i, *idx;
+
+		while (cap < 2 * l->n + 2)
+			cap *= 2;
+		if (!(idx = calloc(cap, sizeof *idx)))
+			return -1;
+		free(l->idx);
+		l->idx = idx;
+		l->idxcap = cap;
+		for (i = 0; i + 1 < l->n; i++)
+			*idx_slot(l, l->v[i].name) = i + 1;
+	}
+	*idx_slot(l, l->v[l->n - 1].name) = l->n;
+	return 0;
+}
+
 struct srcuri_file *
 srcuri_find(const struct srcuri_list *l, const char *name)
 {
-	size_t i;
+	size_t *slot;
 
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].name, name))
-			return &l->v[i];
-	return NULL;
+	if (!l->idx)
+		return NULL;
+	slot = idx_slot(l, name);
+	return *slot ? &l->v[*slot - 1] : NULL;
 }
 
 static int
@@ -146,6 +204,11 @@ srcuri_add(struct srcuri_list *l, const char *name, const char *url, const struc
 		if (!(f->name = strdup(name)))
 			return dk_syserrf(e, NULL, 0, "%s", name);
 		l->n++;
+		if (idx_insert(l) < 0) {
+			free(f->name);
+			l->n--;
+			return dk_syserrf(e, NULL, 0, "%s", name);
+		}
 	}
 	if (!url)
 		return 0;
@@ -176,7 +239,12 @@ srcuri_add(struct srcuri_list *l, const char *name, const char *url, const struc
 			}
 			return 0;
 		}
-		return dk_errf(e, NULL, 0, "unknown mirror '%.*s' in %s", (int)len, mn, url);
+		{
+			char q1[DK_QUOTE_MAX], q2[DK_QUOTE_MAX];
+
+			return dk_errf(e, NULL, 0, "unknown mirror '%s' in %s", dk_quote(q1, sizeof q1, mn, len),
+				QUOTE(q2, url));
+		}
 	}
 	if (file_add_url(f, url) < 0)
 		return dk_syserrf(e, NULL, 0, "%s", url);
@@ -204,6 +272,22 @@ valid_flag(const char *s, size_t n)
 	return 1;
 }
 
+/* PMS's URI schemes (fetch+ and mirror+ lift restrictions in EAPI 8);
+ * file:// and the like would read the building host's files. */
+static int
+scheme_ok(const char *url)
+{
+	static const char *const ok[] = { "http://", "https://", "ftp://", "mirror://" };
+	size_t i;
+
+	if (!strncmp(url, "fetch+", 6) || !strncmp(url, "mirror+", 7))
+		url = strchr(url, '+') + 1;
+	for (i = 0; i < sizeof ok / sizeof *ok; i++)
+		if (!strncmp(url, ok[i], strlen(ok[i])))
+			return 1;
+	return 0;
+}
+
 static const char *
 url_basename(const char *url)
 {
@@ -212,8 +296,8 @@ url_basename(const char *url)
 	return s ? s + 1 : url;
 }
 
-int
-srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirrors *m,
+static int
+parse_into(struct srcuri_list *l, const char *text, const struct srcuri_mirrors *m,
 	const char *file, long line, struct dk_err *e)
 {
 	struct tok *t = NULL;
@@ -221,6 +305,7 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 	long *open = NULL;	/* lines of the open groups */
 	size_t depth = 0;
 	const char *p = text;
+	char q[DK_QUOTE_MAX];
 	int rc = -1;
 
 	/* Split at whitespace, counting lines for messages. */
@@ -265,25 +350,32 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 			depth--;
 		} else if (n > 1 && s[n - 1] == '?') {
 			if (!valid_flag(s, n - 1)) {
-				dk_errf(e, file, t[i].line, "SRC_URI: bad USE conditional '%s'", s);
+				dk_errf(e, file, t[i].line, "SRC_URI: bad USE conditional '%s'", QUOTE(q, s));
 				goto out;
 			}
 			if (i + 1 == nt || strcmp(t[i + 1].s, "(")) {
-				dk_errf(e, file, t[i].line, "SRC_URI: '%s' not followed by '('", s);
+				dk_errf(e, file, t[i].line, "SRC_URI: '%s' not followed by '('", QUOTE(q, s));
 				goto out;
 			}
 			/* every branch is taken: the group just follows */
 		} else if (!strcmp(s, "||") || !strcmp(s, "^^") || !strcmp(s, "??")) {
-			dk_errf(e, file, t[i].line, "SRC_URI: '%s' groups are not allowed", s);
+			dk_errf(e, file, t[i].line, "SRC_URI: '%s' groups are not allowed", QUOTE(q, s));
 			goto out;
 		} else if (!strcmp(s, "->")) {
 			dk_errf(e, file, t[i].line, "SRC_URI: '->' without a URL before it");
 			goto out;
 		} else if (strpbrk(s, "()") || s[n - 1] == '?') {
-			dk_errf(e, file, t[i].line, "SRC_URI: unknown syntax '%s' (groups and conditionals need spaces)", s);
+			dk_errf(e, file, t[i].line, "SRC_URI: unknown syntax '%s' (groups and conditionals need spaces)",
+				QUOTE(q, s));
 			goto out;
 		} else if (strstr(s, "://")) {
 			const char *name = url_basename(s);
+
+			if (!scheme_ok(s)) {
+				dk_errf(e, file, t[i].line, "SRC_URI: '%s' is no scheme PMS allows"
+					" (http, https, ftp, mirror)", dk_quote(q, sizeof q, s, (size_t)(strstr(s, "://") - s)));
+				goto out;
+			}
 
 			if (i + 1 < nt && !strcmp(t[i + 1].s, "->")) {
 				if (i + 2 == nt || strchr(t[i + 2].s, '/') || strpbrk(t[i + 2].s, "()")
@@ -294,8 +386,8 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 				name = t[i + 2].s;
 				i += 2;
 			}
-			if (!*name) {
-				dk_errf(e, file, t[i].line, "SRC_URI: no file name in '%s'", s);
+			if (!*name || !strcmp(name, ".") || !strcmp(name, "..")) {
+				dk_errf(e, file, t[i].line, "SRC_URI: no file name in '%s'", QUOTE(q, s));
 				goto out;
 			}
 			if (srcuri_add(l, name, s, m, e) < 0) {
@@ -308,7 +400,7 @@ srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirror
 				goto out;
 			}
 		} else if (strchr(s, '/')) {
-			dk_errf(e, file, t[i].line, "SRC_URI: '%s' is neither a URL nor a file name", s);
+			dk_errf(e, file, t[i].line, "SRC_URI: '%s' is neither a URL nor a file name", QUOTE(q, s));
 			goto out;
 		} else if (srcuri_add(l, s, NULL, m, e) < 0) {
 			goto out;
@@ -327,6 +419,30 @@ out:
 		free(t[i].s);
 	free(t);
 	free(open);
+	return rc;
+}
+
+int
+srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirrors *m,
+	const char *file, long line, struct dk_err *e)
+{
+	struct srcuri_list tmp = { 0 };
+	size_t i, j;
+	int rc = -1;
+
+	/* into a list of its own first: a failed parse adds nothing to l */
+	if (parse_into(&tmp, text, m, file, line, e) < 0)
+		goto out;
+	for (i = 0; i < tmp.n; i++) {
+		if (srcuri_add(l, tmp.v[i].name, NULL, NULL, e) < 0)
+			goto out;
+		for (j = 0; j < tmp.v[i].nurls; j++)
+			if (srcuri_add(l, tmp.v[i].name, tmp.v[i].urls[j], NULL, e) < 0)
+				goto out;
+	}
+	rc = 0;
+out:
+	srcuri_free(&tmp);
 	return rc;
 }
 
@@ -359,5 +475,6 @@ srcuri_free(struct srcuri_list *l)
 		free(l->v[i].name);
 	}
 	free(l->v);
+	free(l->idx);
 	memset(l, 0, sizeof *l);
 }

@@ -16,8 +16,9 @@ struct srcuri_file {
 };
 
 struct srcuri_list {
-	struct srcuri_file *v;
+	struct srcuri_file *v;	/* append only: callers keep indexes into it */
 	size_t n, cap;
+	size_t *idx, idxcap;	/* private: hash index by name (linear lists) */
 };
 
 /* thirdpartymirrors: a mirror name and its URLs. */
@@ -39,7 +40,7 @@ void srcuri_mirrors_free(struct srcuri_mirrors *m);
  * branch; names keep first-seen order, URLs of a repeated name are merged.
  * file and line (of the text's first line) are for messages. Returns 0 or
  * -1 with e set on an unterminated group, a stray ")", "||", a bad
- * "flag?", a dangling "->", or an unknown mirror. */
+ * "flag?", a dangling "->", or an unknown mirror; l is then as it was. */
 int srcuri_parse(struct srcuri_list *l, const char *text, const struct srcuri_mirrors *m,
 	const char *file, long line, struct dk_err *e);
 /* Adds url (NULL: none) as a source of name, expanding mirror:// through

@@ -11,6 +11,15 @@
 #include "buf.h"
 #include "tar.h"
 
+/* s quoted for a message (dk_quote); one per message, per thread. */
+static const char *
+qs(const char *s)
+{
+	static _Thread_local char b[DK_QUOTE_MAX];
+
+	return dk_quote(b, sizeof b, s, strlen(s));
+}
+
 #define BLOCK 512
 /* GNU long names and pax headers are read whole: more than this is not a
  * path but an attack or a corrupt archive. */
@@ -671,7 +680,7 @@ add_header(struct tar_writer *w, const char *name, int type, mode_t mode, uint64
 		if ((!fits && pax_record(&pax, "path", name) < 0) ||
 		    (size > 077777777777ULL && (snprintf(num, sizeof num, "%" PRIu64, size), pax_record(&pax, "size", num) < 0))) {
 			buf_free(&pax);
-			return dk_syserrf(e, NULL, 0, "tar member %s", name);
+			return dk_syserrf(e, NULL, 0, "tar member %s", qs(name));
 		}
 		build(w, ph, 'x', 0644, pax.len);
 		rc = emit(w, ph, BLOCK, e) < 0 || emit(w, pax.s, pax.len, e) < 0 || emit_pad(w, pax.len, e) < 0;
@@ -700,7 +709,7 @@ tar_add_dir(struct tar_writer *w, const char *name, mode_t mode, struct dk_err *
 	if (name[len - 1] == '/')
 		return add_header(w, name, TAR_DIR, mode, 0, e);
 	if (!(d = malloc(len + 2)))
-		return dk_syserrf(e, NULL, 0, "tar member %s", name);
+		return dk_syserrf(e, NULL, 0, "tar member %s", qs(name));
 	memcpy(d, name, len);
 	memcpy(d + len, "/", 2);
 	rc = add_header(w, d, TAR_DIR, mode, 0, e);
@@ -730,7 +739,7 @@ tar_add_fd(struct tar_writer *w, const char *name, mode_t mode, int fd, uint64_t
 	if (add_header(w, name, TAR_REG, mode, size, e) < 0)
 		return -1;
 	if (!(b = malloc(bsize)))
-		return dk_syserrf(e, NULL, 0, "tar member %s", name);
+		return dk_syserrf(e, NULL, 0, "tar member %s", qs(name));
 	while (left > 0) {
 		ssize_t k = read(fd, b, left < bsize ? (size_t)left : bsize);
 
@@ -741,8 +750,8 @@ tar_add_fd(struct tar_writer *w, const char *name, mode_t mode, int fd, uint64_t
 				errno = 0;
 			free(b);
 			if (k == 0)
-				return dk_errf(e, NULL, 0, "tar member %s: file shrank while being read", name);
-			return dk_syserrf(e, NULL, 0, "tar member %s: read error", name);
+				return dk_errf(e, NULL, 0, "tar member %s: file shrank while being read", qs(name));
+			return dk_syserrf(e, NULL, 0, "tar member %s: read error", qs(name));
 		}
 		if (emit(w, b, (size_t)k, e) < 0) {
 			free(b);
@@ -820,7 +829,7 @@ open_parent(struct extract *x, char *path, char **base, struct dk_err *e, const 
 	char *p = path, *slash;
 
 	if (cur < 0)
-		return dk_syserrf(e, x->arch, 0, "member %s", mname);
+		return dk_syserrf(e, x->arch, 0, "member %s", qs(mname));
 	while ((slash = strchr(p, '/'))) {
 		int next;
 
@@ -829,14 +838,14 @@ open_parent(struct extract *x, char *path, char **base, struct dk_err *e, const 
 			next = openat(cur, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (next < 0 && errno == ENOENT) {
 				if (mkdirat(cur, p, 0755) < 0 && errno != EEXIST) {
-					dk_syserrf(e, x->arch, 0, "member %s: cannot make directory %s", mname, p);
+					dk_syserrf(e, x->arch, 0, "member %s: cannot make directory %s", qs(mname), p);
 					close(cur);
 					return -1;
 				}
 				next = openat(cur, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			}
 			if (next < 0) {
-				dk_syserrf(e, x->arch, 0, "member %s: %s is not a directory", mname, p);
+				dk_syserrf(e, x->arch, 0, "member %s: %s is not a directory", qs(mname), p);
 				close(cur);
 				return -1;
 			}
@@ -860,23 +869,28 @@ x_member(void *ctx, const struct tar_member *m, struct dk_err *e)
 	int pfd;
 
 	if (!tar_name_safe(m->name))
-		return dk_errf(e, x->arch, 0, "member %s: unsafe path refused", m->name);
+		return dk_errf(e, x->arch, 0, "member %s: unsafe path refused", qs(m->name));
 	switch (m->type) {
 	case TAR_REG:
 	case TAR_DIR:
 		break;
 	case TAR_LINK:
 	case TAR_SYMLINK:
-		return dk_errf(e, x->arch, 0, "member %s: links are refused", m->name);
+		return dk_errf(e, x->arch, 0, "member %s: links are refused", qs(m->name));
 	case TAR_CHR:
 	case TAR_BLK:
 	case TAR_FIFO:
-		return dk_errf(e, x->arch, 0, "member %s: devices and fifos are refused", m->name);
+		return dk_errf(e, x->arch, 0, "member %s: devices and fifos are refused", qs(m->name));
 	default:
-		return dk_errf(e, x->arch, 0, "member %s: unsupported type '%c'", m->name, m->type);
+	{
+		char q[DK_QUOTE_MAX], t = (char)m->type;
+
+		return dk_errf(e, x->arch, 0, "member %s: unsupported type '%s'", qs(m->name),
+			dk_quote(q, sizeof q, &t, 1));
+	}
 	}
 	if (!(path = strdup(m->name)))
-		return dk_syserrf(e, x->arch, 0, "member %s", m->name);
+		return dk_syserrf(e, x->arch, 0, "member %s", qs(m->name));
 	len = strlen(path);
 	while (len > 1 && path[len - 1] == '/')
 		path[--len] = '\0';
@@ -888,14 +902,14 @@ x_member(void *ctx, const struct tar_member *m, struct dk_err *e)
 		if (m->type != TAR_DIR) {
 			free(path);
 			close(pfd);
-			return dk_errf(e, x->arch, 0, "member %s: unsafe path refused", m->name);
+			return dk_errf(e, x->arch, 0, "member %s: unsafe path refused", qs(m->name));
 		}
 	} else if (m->type == TAR_DIR) {
 		struct stat st;
 
 		if (mkdirat(pfd, base, (m->mode & 0777) | 0700) < 0 &&
 		    (errno != EEXIST || fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))) {
-			dk_syserrf(e, x->arch, 0, "member %s: cannot make directory", m->name);
+			dk_syserrf(e, x->arch, 0, "member %s: cannot make directory", qs(m->name));
 			free(path);
 			close(pfd);
 			return -1;
@@ -903,7 +917,7 @@ x_member(void *ctx, const struct tar_member *m, struct dk_err *e)
 	} else {
 		x->fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (x->fd < 0) {
-			dk_syserrf(e, x->arch, 0, "member %s: cannot create", m->name);
+			dk_syserrf(e, x->arch, 0, "member %s: cannot create", qs(m->name));
 			free(path);
 			close(pfd);
 			return -1;
@@ -929,7 +943,7 @@ x_data(void *ctx, const struct tar_member *m, const void *p, size_t n, struct dk
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return dk_syserrf(e, x->arch, 0, "member %s: write error", m->name);
+			return dk_syserrf(e, x->arch, 0, "member %s: write error", qs(m->name));
 		s += k;
 		n -= (size_t)k;
 	}
@@ -945,9 +959,9 @@ x_end(void *ctx, const struct tar_member *m, struct dk_err *e)
 	if (x->fd < 0)
 		return 0;
 	if (fchmod(x->fd, x->mode) < 0)
-		rc = dk_syserrf(e, x->arch, 0, "member %s: chmod", m->name);
+		rc = dk_syserrf(e, x->arch, 0, "member %s: chmod", qs(m->name));
 	if (close(x->fd) < 0 && rc == 0)
-		rc = dk_syserrf(e, x->arch, 0, "member %s: write error", m->name);
+		rc = dk_syserrf(e, x->arch, 0, "member %s: write error", qs(m->name));
 	x->fd = -1;
 	return rc;
 }

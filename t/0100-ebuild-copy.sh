@@ -129,15 +129,17 @@ t_run "bad pair lines" 1 sh -c "ebuild-copy $gk <'$T/pairs'"
 cat >"$T/want" <<'EOF'
 ebuild-copy: <stdin>:2: want "OLD NEW", got "6.6.9"
 ebuild-copy: <stdin>:3: 6.6.x: not a valid version
-ebuild-copy: <stdin>:4: want "OLD NEW", got "6.6.9"
+ebuild-copy: <stdin>:4: want "OLD NEW", got "6.6.9 6.6.15 extra"
 EOF
 t_diff "bad pair lines: one message each, with the line number" "$T/want" "$T/err"
 t_eq "bad pair lines: nothing copied" "no" "$(test -e $gk/gentoo-kernel-6.6.14.ebuild && echo yes || echo no)"
 t_run "no pairs" 1 sh -c "ebuild-copy $gk </dev/null"
 t_out "no pairs message" 'ebuild-copy: <stdin>: no "OLD NEW" lines' "$T/err"
 printf '6.1.3 6.1.43\n6.6.9 6.6.16\n' >"$T/pairs"
-t_run "pairs: one fails, the others are done" 1 sh -c "ebuild-copy $gk <'$T/pairs'"
-t_out "pairs: the good one printed" "$gk/gentoo-kernel-6.6.16.ebuild" "$T/out"
+t_run "pairs: one cannot be made: exit 1" 1 sh -c "ebuild-copy $gk <'$T/pairs'"
+t_grep "pairs: ... why, at its line" "^ebuild-copy: <stdin>:1: $gk: no ebuild of gentoo-kernel 6.1.3; versions there:" "$T/err"
+t_eq "pairs: ... every pair checked first: nothing printed" "" "$(cat "$T/out")"
+t_eq "pairs: ... and nothing copied" "no" "$(test -e $gk/gentoo-kernel-6.6.16.ebuild && echo yes || echo no)"
 
 # A broken source ebuild: clear error, nothing written.
 printf 'EAPI=8\nDESCRIPTION="never closed\nKEYWORDS="amd64"\n' >$gk/gentoo-kernel-9.0.ebuild

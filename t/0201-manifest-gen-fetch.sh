@@ -77,6 +77,28 @@ t_grep "404: names the file and each URL" "^manifest-gen: zz.bin: cannot fetch f
 t_empty "404: nothing on stdout" "$T/out"
 t_run "404: no file, no .part" 1 test -e "$D4/zz.bin" -o -e "$D4/zz.bin.part"
 
+# file:// sources (a local mirror, DISTCACHE) are copied and hashed in one
+# read through the digest ring: a file several times the ring's 2 MiB and
+# a percent-encoded path give the lines coreutils computes.
+S=$T/mirror D7=$T/dist7
+mkdir -p "$S/sub dir" "$D7"
+mkfile "$S/big.bin" 5001
+mkfile "$S/sub dir/sp.bin" 65
+printf 'big.bin file://%s/big.bin\nsp.bin file://localhost%s/sub%%20dir/sp.bin\n' "$S" "$S" >"$T/listf"
+{ dist_line "$S/big.bin"; dist_line "$S/sub dir/sp.bin"; } >"$T/expf"
+t_run "file://: fetched" 0 manifest-gen -d "$D7" <"$T/listf"
+t_diff "file://: the Manifest lines coreutils computes" "$T/expf" "$T/out"
+t_run "file://: the copy is the source" 0 cmp "$S/big.bin" "$D7/big.bin"
+t_eq "file://: no .part left" "big.bin sp.bin" "$(cd "$D7" && echo *)"
+rm "$D7/big.bin"
+head -c 1234567 "$S/big.bin" >"$D7/big.bin.part"
+t_run "file://: a .part is resumed" 0 manifest-gen -d "$D7" <"$T/listf"
+t_diff "file://: resumed, the whole file's lines" "$T/expf" "$T/out"
+t_run "file://: resumed copy is the source" 0 cmp "$S/big.bin" "$D7/big.bin"
+echo "nd.bin file://$S/sub%20dir" >"$T/listd"
+t_run "file:// naming a directory fails" 1 manifest-gen -d "$D7" <"$T/listd"
+t_grep "file:// naming a directory: the reason" "^manifest-gen: nd.bin: cannot fetch from any URL: file://$S/sub%20dir \\(Is a directory\\)$" "$T/err"
+
 # -u with a fetch list: ./Manifest gets the new entries, others stay.
 P=$T/pkg
 mkdir -p "$P"

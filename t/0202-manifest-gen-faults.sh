@@ -74,3 +74,44 @@ t_run "-j 6 against one host: never more than two at once" 0 test "$(cat "$W/hol
 echo "g.bin $U/404/g.bin" | manifest-gen -d "$T" >"$T/out" 2>"$T/err"
 t_eq "404: exit 1" 1 "$?"
 t_eq "404: not retried" 1 "$(grep -c '^GET /404/g.bin ' "$W/requests.log")"
+
+# Redirects never leave https: an https URL answered by a 302 to http is
+# a failed URL (the next one is tried), a 302 to https is followed. The
+# https server's CA comes from SSL_CERT_FILE, as for wget.
+. "$DK_TOP/t/lib/nginx.sh"
+C=$T/ca
+mkdir -p "$C" "$T/www"
+cp "$W/g.bin" "$T/www/g.bin"
+if ! {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=dk test CA" \
+		-keyout "$C/ca.key" -out "$C/ca.pem" &&
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+		-keyout "$C/srv.key" -out "$C/srv.csr" &&
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$C/ext" &&
+	openssl x509 -req -in "$C/srv.csr" -CA "$C/ca.pem" -CAkey "$C/ca.key" -CAcreateserial \
+		-days 2 -extfile "$C/ext" -out "$C/srv.pem"
+} >"$T/openssl.log" 2>&1; then
+	fail "make a test CA" "$(tail -n 3 "$T/openssl.log")"
+	exit 0
+fi
+if ! nginx_start_tls "$T/www" "$C/srv.pem" "$C/srv.key" \
+	"location /down/ { return 302 $U/ok/g.bin; } location /up/ { return 302 https://127.0.0.1:\$server_port/g.bin; }" 2>"$T/nginx.err"; then
+	skip "https redirects" "$(cat "$T/nginx.err")"
+	exit 0
+fi
+G=$(dist_line "$W/g.bin")
+D8=$T/dist8
+mkdir -p "$D8"
+n=$(grep -c '^GET /ok/g.bin ' "$W/requests.log")
+echo "g.bin $NGINX_URL/down/g.bin" | SSL_CERT_FILE=$C/ca.pem manifest-gen -d "$D8" >"$T/out" 2>"$T/err"
+t_eq "https redirected to http: exit 1" 1 "$?"
+t_grep "https redirected to http: the URL and why" "^manifest-gen: g.bin: cannot fetch from any URL: $NGINX_URL/down/g.bin \(HTTP 302 to a URL that is not https, not followed\)$" "$T/err"
+t_eq "https redirected to http: the http URL never asked" "$n" "$(grep -c '^GET /ok/g.bin ' "$W/requests.log")"
+t_run "https redirected to http: no file" 1 test -e "$D8/g.bin"
+echo "g.bin $NGINX_URL/down/g.bin $NGINX_URL/up/g.bin" | SSL_CERT_FILE=$C/ca.pem manifest-gen -d "$D8" >"$T/out" 2>"$T/err"
+t_eq "https redirected to https: followed, exit 0" 0 "$?"
+t_out "https redirected to https: the entry" "$G" "$T/out"
+rm -f "$D8/g.bin"
+echo "g.bin $NGINX_URL/g.bin" | manifest-gen -d "$D8" >"$T/out" 2>"$T/err"
+t_eq "https without SSL_CERT_FILE: the test CA is not trusted" 1 "$?"
+t_grep "https without SSL_CERT_FILE: a certificate error" "^manifest-gen: g.bin: cannot fetch from any URL: $NGINX_URL/g.bin \(.*[Cc]ertificate.*\)$" "$T/err"

@@ -65,7 +65,7 @@ t_out "-c: describes it" "rsa.pem: RSA 2048, CN=dist-kernel module signing key, 
 
 cp rsa.pem "$T/copy.pem"
 t_run "never overwrites" 1 dk-keygen -b 2048 rsa.pem
-t_out "the existing file is named" "dk-keygen: rsa.pem: cannot create: File exists" "$T/err"
+t_out "the existing file is named" "dk-keygen: rsa.pem: already exists: refusing to overwrite it" "$T/err"
 t_run "the existing key is untouched" 0 cmp -s rsa.pem "$T/copy.pem"
 t_run "nothing left beside it" 0 sh -c '[ "$(ls -A | grep -c "^\.rsa")" = 0 ]'
 

@@ -15,7 +15,15 @@ P2=$B/arm64/kernel/sys-kernel/gentoo-kernel/gentoo-kernel-6.6.31-1.gpkg.tar
 D=$T/distdir
 
 t_run "-h prints the usage" 0 dk-push -h
-t_grep "-h: the synopsis" '^usage: dk-push \[-fknqSs\]' "$T/out"
+t_grep "-h: the synopsis" '^usage: dk-push \[-fknqS\]' "$T/out"
+t_grep "-h: long options" '^  -S, --gpg-sign ' "$T/out"
+t_grep "-h: --verify-sig" '^      --verify-sig ' "$T/out"
+t_run "-h into /dev/full fails" 1 sh -c 'dk-push -h >/dev/full'
+t_run "a usage error" 2 dk-push -Z
+t_eq "a usage error: stdout untouched" "" "$(cat "$T/out")"
+t_grep "a usage error: the usage on stderr" '^usage: dk-push ' "$T/err"
+t_run "--jobs out of range" 2 dk-push --jobs 65 -d /tmp "$T/none"
+t_out "--jobs out of range: the message" "dk-push: --jobs: '65' is not a whole number from 1 to 64" "$T/err"
 t_run "-V prints the version" 0 dk-push -V
 t_grep "-V: name and version" '^dk-push [0-9]+\.[0-9]+' "$T/out"
 XDG_CONFIG_HOME=$T/xdg
@@ -36,7 +44,11 @@ t_run "a bad destinations: is an error with its place" 1 dk-push -c "$T/bad.yaml
 t_grep "bad destinations: the message" "^dk-push: $T/bad.yaml:1:[0-9]+: " "$T/err"
 rm -rf "$T/xdg/dk"
 t_run "-j 0 is bad usage" 2 dk-push -j 0 -d "$D" "$P"
-t_run "-s with -S is bad usage" 2 dk-push -s -S -d "$D" "$P"
+t_run "-S with --verify-sig is bad usage" 2 dk-push -S --verify-sig -d "$D" "$P"
+t_grep "-S with --verify-sig: the message" '^dk-push: -S and --verify-sig exclude each other$' "$T/err"
+t_run "kup:// without a signature is bad usage" 2 dk-push -d kup://127.0.0.1/pub "$P"
+t_grep "kup:// unsigned: the message" '^dk-push: -d kup://127.0.0.1/pub: kup-server takes only signed files: sign with -S, or send PATH.sig with --verify-sig$' "$T/err"
+t_run "an unknown scheme is bad usage" 2 dk-push -d ftp://example.invalid/x "$P"
 
 # The bump-kernels-bin step: NAME.ARCH.gpkg.tar into DISTDIR.
 t_run "two arches into DISTDIR" 0 dk-push -d "file://$D" "$P" "$P2"
@@ -58,12 +70,29 @@ t_out "a second run lists it" "gentoo-kernel-6.6.31-1.amd64.gpkg.tar file://$D/g
 t_eq "same size: not replaced" "$ino" "$(stat -c %i "$D/gentoo-kernel-6.6.31-1.amd64.gpkg.tar")"
 t_run "-f replaces it" 0 dk-push -f -d "$D" "$P"
 t_eq "-f: now the package's inode" "$(stat -c %i "$P")" "$(stat -c %i "$D/gentoo-kernel-6.6.31-1.amd64.gpkg.tar")"
-# A different size is replaced without -f.
+# Other content under the name is never replaced without -f: another
+# size, or the same size with other bytes; the file names itself.
 # (never written in place: the DISTDIR file may be a hard link of the package)
 rm "$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar"
 echo short >"$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar"
-t_run "a different size is replaced" 0 dk-push -d "$D" "$P2"
+t_run "a different size is refused" 1 dk-push -d "$D" "$P2"
+t_out "a different size: the message" "dk-push: file://$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar: already there with 6 bytes, not $(stat -c %s "$P2"): not replaced (-f replaces it)" "$T/err"
+t_eq "a different size: no fetch-list line" "" "$(cat "$T/out")"
+t_eq "a different size: left alone" short "$(cat "$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar")"
+rm "$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar"
+head -c "$(stat -c %s "$P2")" /dev/zero >"$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar"
+t_run "same size, other bytes: refused" 1 dk-push -d "$D" "$P2"
+t_out "same size, other bytes: the message" "dk-push: file://$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar: already there with other content: not replaced (-f replaces it)" "$T/err"
+t_run "same size, other bytes: left alone" 0 cmp "$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar" /dev/zero -n "$(stat -c %s "$P2")"
+t_run "-f replaces other content" 0 dk-push -f -d "$D" "$P2"
 t_run "the replaced file is the package" 0 cmp "$P2" "$D/gentoo-kernel-6.6.31-1.arm64.gpkg.tar"
+t_eq "-f: nothing else left" "gentoo-kernel-6.6.31-1.amd64.gpkg.tar gentoo-kernel-6.6.31-1.arm64.gpkg.tar" "$(ls -A "$D" | tr '\n' ' ' | sed 's/ $//')"
+# A name that is not a regular file is never replaced, even with -f.
+mkdir -p "$T/odd"
+ln -s /etc/passwd "$T/odd/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+t_run "a symlink under the name" 1 dk-push -f -d "$T/odd" "$P"
+t_out "a symlink: the message" "dk-push: file://$T/odd/gentoo-kernel-6.6.31-1.amd64.gpkg.tar: already there and not a regular file: not replaced" "$T/err"
+t_eq "a symlink: still the link" /etc/passwd "$(readlink "$T/odd/gentoo-kernel-6.6.31-1.amd64.gpkg.tar")"
 
 # Another file system (tmpfs): copied, atomically.
 if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$T")" ]; then
@@ -118,6 +147,24 @@ t_out "dk-build lines: the failed one reported" "dk-push: <stdin>:4: x86-gentoo-
 printf '%s\nsome thing odd\n' "$P" >"$T/in"
 t_run "a bad input line" 1 dk-push -d "$D" <"$T/in"
 t_out "a bad input line: its number" "dk-push: <stdin>:2: not a path or a dk-build result line" "$T/err"
+# On a terminal, reading stdin is said first, so it does not look hung.
+if command -v script >/dev/null; then
+	t_run "a terminal on stdin" 0 timeout 60 script -qec "dk-push -d '$D'" /dev/null </dev/null
+	t_grep "a terminal: the hint" '^dk-push: reading package paths from standard input; end with \^D' "$T/out"
+else
+	skip "a terminal on stdin" "no script(1) to make one"
+fi
+# A 10 MB path: one line that quotes 80 bytes of it and says why.
+python3 -c 'print("/x/" + "a" * 10000000 + ".gpkg.tar")' >"$T/huge"
+t_run "a 10 MB path" 1 dk-push -d "$D" <"$T/huge"
+t_out "a 10 MB path: the reason, 80 bytes of it" "dk-push: /x/$(printf '%077d' 0 | tr 0 a)...: a path of 10000012 bytes, longer than the system's limit of 4095" "$T/err"
+# Comments, blank lines and blanks around a path are not paths; a
+# dk-build line may name any number of packages.
+{ printf '# from dk-build\n\n   %s   \n' "$P"; printf 'amd64-gentoo-kernel-6.6 ok'; i=0; while [ $i -lt 70 ]; do printf ' %s' "$P2"; i=$((i + 1)); done; echo; } >"$T/in2"
+t_run "comments, blanks, a long ok line" 1 dk-push -d "$D" <"$T/in2"
+t_eq "a long ok line: ten problems shown" 10 "$(grep -c 'published as' "$T/err")"
+t_grep "a long ok line: every word read (69 duplicates refused)" '^dk-push: 59 more problems$' "$T/err"
+t_grep "a long ok line: the first still goes" "^gentoo-kernel-6.6.31-1.arm64.gpkg.tar " "$T/out"
 
 # Broken packages: one line naming package and member; nothing uploaded;
 # the good ones still go.

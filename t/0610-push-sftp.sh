@@ -42,6 +42,13 @@ t_eq "a second run: not uploaded again" 1000000000 "$(stat -c %Y "$R/gentoo-kern
 t_run "-f uploads again" 0 push -f -d "$U" "$P"
 t_run "-f: a new file" 1 test "$(stat -c %Y "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar")" = 1000000000
 t_run "-f: the file is whole" 0 cmp "$P" "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+# Another size under the name: refused without -f, replaced with it.
+echo other >"$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+t_run "other content over sftp" 1 push -d "$U" "$P"
+t_out "other content: the message" "dk-push: sftp://$SSH_USER@$HOST$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar: already there with 6 bytes, not $(stat -c %s "$P"): not replaced (-f replaces it)" "$T/err"
+t_eq "other content: left alone, no .part" "other gentoo-kernel-6.6.31-1.amd64.gpkg.tar" "$(cat "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar") $(ls "$R")"
+t_run "-f replaces it over sftp" 0 push -f -d "$U" "$P"
+t_run "-f: the package" 0 cmp "$P" "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
 
 # A partial NAME.part from a dropped connection is resumed.
 rm "$R/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
@@ -148,4 +155,20 @@ if [ -n "$SFTP_SERVER" ]; then
 	fi
 else
 	skip "a dropped connection" "no sftp-server binary"
+fi
+
+# Signatures over sftp: a stale NAME.sig beside a name not yet there is
+# replaced with the new file's; beside a file already there it stays.
+. "$DK_TOP/t/lib/gpg.sh"
+if gpg_setup 2>"$T/gpg.err"; then
+	G=$T/sig
+	mkdir -p "$G"
+	echo stale >"$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar.sig"
+	t_run "-S over sftp" 0 push -S -u "$GPG_KEYID" -d "sftp://$SSH_USER@$HOST$G" "$P"
+	t_run "-S over sftp: the stale signature replaced" 0 gpgv --keyring "$GPG_KEYRING" "$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar.sig" "$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar"
+	cp "$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar.sig" "$T/first.sig"
+	t_run "-S over sftp again" 0 push -S -u "$GPG_KEYID" -d "sftp://$SSH_USER@$HOST$G" "$P"
+	t_run "-S over sftp again: the published signature stays" 0 cmp "$T/first.sig" "$G/gentoo-kernel-6.6.31-1.amd64.gpkg.tar.sig"
+else
+	skip "signatures over sftp" "$(cat "$T/gpg.err")"
 fi

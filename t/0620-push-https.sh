@@ -49,6 +49,15 @@ t_out "already there: listed" "$N $NGINX_URL/binpkg/amd64/6.6/$N" "$T/out"
 t_eq "already there: not sent again" 1000000000 "$(stat -c %Y "$W/binpkg/amd64/6.6/$N")"
 t_run "-f sends it again" 0 dk-push -f -C "$C/ca.pem" -d "$NGINX_URL/binpkg/{arch}/{series}" "$P"
 t_run "-f: a new file" 1 test "$(stat -c %Y "$W/binpkg/amd64/6.6/$N")" = 1000000000
+# Another size under the name: refused without -f (over https the size
+# is what HEAD tells), replaced with it.
+echo other >"$W/binpkg/amd64/6.6/$N"
+t_run "other content over https" 1 dk-push -C "$C/ca.pem" -d "$NGINX_URL/binpkg/{arch}/{series}" "$P"
+t_out "other content: the message" "dk-push: $NGINX_URL/binpkg/amd64/6.6/$N: already there with 6 bytes, not $(stat -c %s "$P"): not replaced (-f replaces it)" "$T/err"
+t_eq "other content: no fetch-list line" "" "$(cat "$T/out")"
+t_eq "other content: left alone" other "$(cat "$W/binpkg/amd64/6.6/$N")"
+t_run "-f replaces it over https" 0 dk-push -f -C "$C/ca.pem" -d "$NGINX_URL/binpkg/{arch}/{series}" "$P"
+t_run "-f: the package" 0 cmp "$P" "$W/binpkg/amd64/6.6/$N"
 
 t_run "an untrusted certificate" 1 dk-push -d "$NGINX_URL/u" "$P"
 t_grep "untrusted: the message" "^dk-push: $NGINX_URL/u/$N: .*(certificate|issuer)" "$T/err"

@@ -136,7 +136,7 @@ t_grep "the -bin ebuild has today's checksum date" "^SHA256SUM_DATE=$today\$" sy
 # kup-style publishing of the same package over sftp, signed.
 if sshd_start 2>"$T/sshd.err"; then
 	mkdir -p "$SAMPLE/pub"
-	t_run "dk-push -s to sftp://{arch}/{series}/" 0 dk-push -s -u "$GPG_KEYID" -H "$SSH_KNOWN_HOSTS" -i "$SSH_KEY" \
+	t_run "dk-push -S to sftp://{arch}/{series}/" 0 dk-push -S -u "$GPG_KEYID" -H "$SSH_KNOWN_HOSTS" -i "$SSH_KEY" \
 		-d "sftp://$SSH_USER@127.0.0.1:$SSHD_PORT$SAMPLE/pub/{arch}/{series}/" "$pkg"
 	t_run "the upload is the package" 0 cmp "$pkg" "$SAMPLE/pub/amd64/7.2/gentoo-kernel-7.2.10-1.amd64.gpkg.tar"
 	t_run "its detached signature verifies" 0 gpgv --keyring "$GPG_KEYRING" \

@@ -139,7 +139,7 @@ _dk_flags() {
 	diff-export) echo 'Is bCopt' ;;
 	dk-build) echo 'anqR cdjkLrT' ;;
 	dk-keygen) echo '- bcdst' ;;
-	dk-push) echo 'fknqSs aCdHijKtu' ;;
+	dk-push) echo 'fknqS aCdHijKtu' ;;
 	dk-releases) echo 'aq Cpu' ;;
 	ebuild-copy) echo 'fn Dky' ;;
 	ebuild-setvar) echo 'eg ip' ;;
@@ -184,7 +184,7 @@ _dk_optarg() {
 	dk-push:a) _dk_reply "$_dk_arches" "$cur" ;;
 	dk-push:d)
 		compopt -o nospace 2>/dev/null
-		_dk_reply 'file:// sftp:// https://' "$cur"
+		_dk_reply 'file:// sftp:// https:// kup://' "$cur"
 		;;
 	dk-keygen:t) _dk_reply 'rsa ec' "$cur" ;;
 	dk-build:T) _dk_reply '30m 2h 8h 0' "$cur" ;;

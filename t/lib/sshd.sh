@@ -2,9 +2,18 @@
 # config, port and authorized key, for sftp:// and ssh:// tests.
 # Source after t/lib.sh. Licence: GPL-2.0-only.
 #
-# sshd_start: sets SSHD_PORT, SSH_KEY (client private key), SSH_KNOWN_HOSTS
-# (a known_hosts file naming [127.0.0.1]:PORT), SSH_CONFIG (a client config
-# using both, for "ssh -F"), SSH_USER; returns 1 when sshd cannot start.
+# sshd_start [WRAPPER...]: sets SSHD_PORT, SSH_KEY (client private key),
+# SSH_KNOWN_HOSTS (a known_hosts file naming [127.0.0.1]:PORT), SSH_CONFIG
+# (a client config using both, for "ssh -F"), SSH_USER; returns 1 when
+# sshd cannot start. With arguments, sshd is started as WRAPPER... sshd
+# ARGS (t/lib/kup.sh: in a private mount namespace).
+#
+# sshd_authorize OPTIONS PUBKEY: one more authorized key, with its
+# authorized_keys options (e.g. a forced command).
+sshd_authorize() {
+	printf '%s %s\n' "$1" "$(cat "$2")" >>"$SSHD_DIR/authorized_keys"
+}
+
 sshd_start() {
 	_sshd=$(command -v sshd || echo /usr/sbin/sshd)
 	[ -x "$_sshd" ] || { echo "sshd not installed" >&2; return 1; }
@@ -36,7 +45,7 @@ StreamLocalBindUnlink yes
 Subsystem sftp internal-sftp
 LogLevel ERROR
 EOC
-	"$_sshd" -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log" || {
+	"$@" "$_sshd" -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log" || {
 		echo "sshd did not start: $(tail -n 3 "$SSHD_DIR/sshd.log" 2>/dev/null)" >&2
 		return 1
 	}

@@ -215,12 +215,25 @@ START_TEST(path_tilde)
 }
 END_TEST
 
+/* A NUL byte is reported where it is (issue 14, 11), not at 1:1. */
+START_TEST(parse_nul_position)
+{
+	struct cfg_node root;
+	struct dk_err e;
+	static const char text[] = "binpkgroot: /tmp/x\nlogdir: 0123456789\0abc\n";
+
+	ck_assert_int_eq(cfg_parse(&root, "c.yaml", text, sizeof text - 1, &e), -1);
+	ck_assert_str_eq(e.msg, "c.yaml:2:19: NUL byte: not a text file");
+}
+END_TEST
+
 int
 main(void)
 {
 	const TTest *const tests[] = {
 		parse_yaml, parse_json, parse_errors, merge_and_set,
 		load_defaults, load_file_env, load_xdg_and_errors, path_tilde,
+		parse_nul_position,
 	};
 
 	return run_suite("config", tests, sizeof tests / sizeof tests[0]);

@@ -1,8 +1,10 @@
 /* Unit tests: err, buf, lines, atomic, spawn. GPL-2.0-only. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,8 +148,14 @@ START_TEST(atomic_keeps_old_on_abort)
 	ck_assert_int_eq(atomic_write(path, "old\n", 4, 0640, &e), 0);
 	ck_assert_int_eq(chmod(path, 0604), 0);
 	ck_assert_int_eq(atomic_open(&af, path, 0644, 0, &e), 0);
-	ck_assert_ptr_nonnull(atomic_pending());
+	/* on tmpfs and ext4 the file being written has no name at all */
+	ck_assert_int_eq(af.anon, 1);
+	ck_assert_ptr_null(atomic_pending());
 	fputs("half", af.fp);
+	fflush(af.fp);
+	char ls[300];
+	snprintf(ls, sizeof ls, "test \"$(ls -A %s)\" = f", tmpdir);
+	ck_assert_int_eq(system(ls), 0);
 	atomic_abort(&af);
 	ck_assert_ptr_null(atomic_pending());
 	ck_assert_int_eq(read_file(path, &b, &e), 0);
@@ -167,6 +175,59 @@ START_TEST(atomic_keeps_old_on_abort)
 	ck_assert_int_eq(atomic_write("/nonexistent/dir/f", "x", 1, 0644, &e), -1);
 	ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/dir/f"));
 	buf_free(&b);
+}
+END_TEST
+
+/* Outputs are regular files only (issue 14, 4): a symbolic link, a FIFO
+ * or a device is refused with one line and left as it was. */
+START_TEST(atomic_refuses_non_regular)
+{
+	char path[256], link[256];
+	struct dk_err e;
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	ck_assert_int_eq(atomic_write(path, "x", 1, 0644, &e), -1);
+	ck_assert_str_eq(strstr(e.msg, "fifo: "), "fifo: not a regular file: refusing to replace it");
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	snprintf(path, sizeof path, "%s/target", tmpdir);
+	ck_assert_int_eq(atomic_write(path, "old", 3, 0644, &e), 0);
+	snprintf(link, sizeof link, "%s/link", tmpdir);
+	ck_assert_int_eq(symlink("target", link), 0);
+	ck_assert_int_eq(atomic_write(link, "new", 3, 0644, &e), -1);
+	ck_assert_str_eq(strstr(e.msg, "link: "), "link: is a symbolic link: refusing to write through it");
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(atomic_write("/dev/null", "x", 1, 0644, &e), -1);
+	ck_assert_str_eq(e.msg, "/dev/null: not a regular file: refusing to replace it");
+	ck_assert_int_eq(stat("/dev/null", &st), 0);
+	ck_assert(S_ISCHR(st.st_mode));
+}
+END_TEST
+
+/* A temporary file left by a killed writer (no lock held) goes at the
+ * next write of the same target; one a live writer holds stays. */
+START_TEST(atomic_removes_stale)
+{
+	char path[256], stale[256], live[256], other[256];
+	struct dk_err e;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/out.diff", tmpdir);
+	snprintf(stale, sizeof stale, "%s/.out.diff.Ab12Cd", tmpdir);
+	snprintf(live, sizeof live, "%s/.out.diff.Zz99Yy", tmpdir);
+	snprintf(other, sizeof other, "%s/.out.diffx.Ab12Cd", tmpdir);
+	close(open(stale, O_CREAT | O_WRONLY, 0600));
+	close(open(other, O_CREAT | O_WRONLY, 0600));
+	ck_assert_int_ge(fd = open(live, O_CREAT | O_WRONLY, 0600), 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(atomic_write(path, "x", 1, 0644, &e), 0);
+	ck_assert_int_ne(access(stale, F_OK), 0);
+	ck_assert_int_eq(access(live, F_OK), 0);
+	ck_assert_int_eq(access(other, F_OK), 0);
+	close(fd);
 }
 END_TEST
 
@@ -217,6 +278,8 @@ main(void)
 		buf_ops,
 		lines_long_and_numbered,
 		atomic_keeps_old_on_abort,
+		atomic_refuses_non_regular,
+		atomic_removes_stale,
 		atomic_full_disk,
 		spawn_io,
 	};

@@ -115,7 +115,29 @@ START_TEST(parse_errors)
 		const char *text, *msg;
 	} cases[] = {
 		{ "", "t.diff: empty diff: no changes" },
-		{ "just words\n", "t.diff: empty diff: no changes" },
+		{ " \n\n", "t.diff: empty diff: no changes" },
+		{ "just words\n", "t.diff: not a diff: no file header (diff --git, or --- and +++)" },
+		/* issue 14, 2: links, submodules and git's own files */
+		{ "diff --git a/c/p/l b/c/p/l\nnew file mode 120000\nindex 0000000..1 \n--- /dev/null\n+++ b/c/p/l\n"
+		  "@@ -0,0 +1 @@\n+/etc\n\\ No newline at end of file\n",
+		  "t.diff:2: mode 120000 (a symbolic link): only regular files (100644, 100755) can be exported" },
+		{ "diff --git a/c/p/l b/c/p/l\nold mode 100644\nnew mode 120000\n",
+		  "t.diff:3: mode 120000 (a symbolic link): only regular files (100644, 100755) can be exported" },
+		{ "diff --git a/c/p/s b/c/p/s\nnew file mode 160000\nindex 0000000..1234567\n--- /dev/null\n"
+		  "+++ b/c/p/s\n@@ -0,0 +1 @@\n+Subproject commit 1234567\n",
+		  "t.diff:2: mode 160000 (a submodule): only regular files (100644, 100755) can be exported" },
+		{ "diff --git a/c/p/s b/c/p/s\nindex 1234567..89abcde 160000\n--- a/c/p/s\n+++ b/c/p/s\n"
+		  "@@ -1 +1 @@\n-Subproject commit 1234567\n+Subproject commit 89abcde\n",
+		  "t.diff:2: mode 160000 (a submodule): only regular files (100644, 100755) can be exported" },
+		{ "diff --git a/.git/config b/.git/config\nindex 1..2 100644\n--- a/.git/config\n+++ b/.git/config\n"
+		  "@@ -1 +1 @@\n-a\n+b\n", "t.diff:1: path .git/config is inside .git" },
+		{ "--- a/c/.GIT/hooks/x\n+++ b/c/.GIT/hooks/x\n@@ -1 +1 @@\n-a\n+b\n",
+		  "t.diff:1: path c/.GIT/hooks/x is inside .git" },
+		/* issue 14, 8: NUL bytes, CRLF */
+		{ "diff --git a/x b/x\r\nindex 1..2 100644\r\n--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n",
+		  "t.diff:1: CRLF line ending: the diff was converted to DOS line ends" },
+		{ "--- a/x\r\n+++ b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n",
+		  "t.diff:3: CRLF line ending: the diff was converted to DOS line ends" },
 		{ "diff --git a/x b/x\nindex 1..2 100644\nBinary files a/x and b/x differ\n",
 		  "t.diff:3: binary file x: only text diffs can be exported" },
 		{ "diff --git a/x b/x\nindex 1..2 100644\nGIT binary patch\nliteral 5\n",
@@ -142,6 +164,9 @@ START_TEST(parse_errors)
 		ck_assert_msg(parse(&d, cases[i].text, &e) == -1, "case %zu parsed", i);
 		ck_assert_str_eq(e.msg, cases[i].msg);
 	}
+	/* a NUL byte in a hunk is not passed through */
+	ck_assert_int_eq(diff_parse(&d, "t.diff", "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\0c\n", 36, &e), -1);
+	ck_assert_str_eq(e.msg, "t.diff:5: NUL byte: only text diffs can be exported");
 }
 END_TEST
 
@@ -183,6 +208,35 @@ START_TEST(apply_dry_run)
 	put("cat/pkg/pkg-2.ebuild", "in the way\n");
 	ck_assert_int_eq(diff_check_apply(&d, tmpdir, &e), -1);
 	snprintf(want, sizeof want, "t.diff:3: %s/cat/pkg/pkg-2.ebuild: already exists", tmpdir);
+	ck_assert_str_eq(e.msg, want);
+	diff_free(&d);
+}
+END_TEST
+
+/* A symbolic link already in the tree is never patched through (issue
+ * 14, 2): the file "through" it would be outside the tree. */
+START_TEST(apply_refuses_links_in_tree)
+{
+	static const char through[] = "--- a/c/p/l/passwd\n+++ b/c/p/l/passwd\n@@ -1 +1 @@\n-a\n+b\n";
+	static const char onto[] = "--- a/c/p/f\n+++ b/c/p/f\n@@ -1 +1 @@\n-a\n+b\n";
+	struct diff d;
+	struct dk_err e;
+	char path[512], want[600];
+
+	put("outside/passwd", "a\n");
+	put("c/p/f0", "a\n");
+	snprintf(path, sizeof path, "%s/c/p/l", tmpdir);
+	ck_assert_int_eq(symlink("../../outside", path), 0);
+	ck_assert_int_eq(parse(&d, through, &e), 0);
+	ck_assert_int_eq(diff_check_apply(&d, tmpdir, &e), -1);
+	snprintf(want, sizeof want, "%s/c/p/l: a symbolic link in the tree: refusing to patch through it", tmpdir);
+	ck_assert_str_eq(e.msg, want);
+	diff_free(&d);
+	snprintf(path, sizeof path, "%s/c/p/f", tmpdir);
+	ck_assert_int_eq(symlink("f0", path), 0);
+	ck_assert_int_eq(parse(&d, onto, &e), 0);
+	ck_assert_int_eq(diff_check_apply(&d, tmpdir, &e), -1);
+	snprintf(want, sizeof want, "%s/c/p/f: a symbolic link in the tree: refusing to patch through it", tmpdir);
 	ck_assert_str_eq(e.msg, want);
 	diff_free(&d);
 }
@@ -279,6 +333,7 @@ main(void)
 		parse_errors,
 		limits,
 		apply_dry_run,
+		apply_refuses_links_in_tree,
 		apply_offsets_and_anchors,
 		apply_sees_earlier_files,
 		table_in_version_order,

@@ -132,6 +132,90 @@ START_TEST(manifest_errors)
 }
 END_TEST
 
+/* A failed parse leaves nothing half-read (issue 14, 1): the crash was a
+ * caller looking up an entry with no type after a bad line. */
+START_TEST(manifest_failure_leaves_empty)
+{
+	static const char *const bad[] = {
+		"DIST a.tar\n", "DIST a 12x\n", "DIST a -1\n", "DIST a +1\n",
+		"DIST a 99999999999999999999999\n", "DIST a 1 B 1 C\n",
+	};
+	struct manifest m = { 0 };
+	struct dk_err e;
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char text[256];
+		int n = snprintf(text, sizeof text, "DIST ok 1\nEBUILD e 2\n%s", bad[i]);
+
+		ck_assert_int_eq(manifest_parse(&m, "M", text, (size_t)n, &e), -1);
+		ck_assert_uint_eq(m.n, 0);
+		ck_assert_ptr_null(m.v);
+		ck_assert_ptr_null(manifest_find(&m, "DIST", "ok"));
+		manifest_free(&m);
+	}
+}
+END_TEST
+
+/* The text need not end in a NUL: nothing past len is read (ASan). */
+START_TEST(manifest_unterminated)
+{
+	struct manifest m = { 0 };
+	struct dk_err e;
+	char *one = malloc(1), *line = malloc(9);
+
+	one[0] = '\t';
+	ck_assert_int_eq(manifest_parse(&m, "M", one, 1, &e), 0);
+	ck_assert_uint_eq(m.n, 0);
+	memcpy(line, "DIST a 1", 8);
+	ck_assert_int_eq(manifest_parse(&m, "M", line, 8, &e), 0);
+	ck_assert_uint_eq(m.n, 1);
+	ck_assert_str_eq(m.v[0].name, "a");
+	manifest_free(&m);
+	free(one);
+	free(line);
+}
+END_TEST
+
+/* Lookups through the index stay right across growth, sorting, pruning
+ * and new entries. */
+START_TEST(manifest_index)
+{
+	struct manifest m = { 0 };
+	struct hash_result r = { .size = 7 };
+	struct buf text = { 0 };
+	struct dk_err e;
+	char name[32];
+	int i;
+
+	for (i = 0; i < 5000; i++)
+		ck_assert_int_eq(buf_printf(&text, "DIST f%d %d\n", 4999 - i, i), 0);
+	ck_assert_int_eq(manifest_parse(&m, "M", text.s, text.len, &e), 0);
+	ck_assert_uint_eq(m.n, 5000);
+	for (i = 0; i < 5000; i += 7) {
+		snprintf(name, sizeof name, "f%d", i);
+		ck_assert_ptr_nonnull(manifest_find(&m, "DIST", name));
+		ck_assert_uint_eq(manifest_find(&m, "DIST", name)->size, (uint64_t)(4999 - i));
+	}
+	ck_assert_ptr_null(manifest_find(&m, "EBUILD", "f1"));
+	memset(r.blake2b, 'a', 128);
+	memset(r.sha512, 'b', 128);
+	ck_assert_int_eq(manifest_set_dist(&m, "new", &r, &e), 0);
+	ck_assert_int_eq(manifest_set_dist(&m, "f3", &r, &e), 0);
+	ck_assert_uint_eq(m.n, 5001);
+	ck_assert_uint_eq(manifest_find(&m, "DIST", "new")->size, 7);
+	buf_reset(&text);
+	ck_assert_int_eq(manifest_format(&m, &text), 0);
+	ck_assert_uint_eq(manifest_find(&m, "DIST", "f10")->size, 4989);
+	manifest_prune_dist(&m);
+	ck_assert_uint_eq(m.n, 2);
+	ck_assert_ptr_nonnull(manifest_find(&m, "DIST", "f3"));
+	ck_assert_ptr_null(manifest_find(&m, "DIST", "f4"));
+	manifest_free(&m);
+	buf_free(&text);
+}
+END_TEST
+
 START_TEST(srcuri_branches)
 {
 	struct srcuri_mirrors mir = { 0 };
@@ -166,7 +250,56 @@ START_TEST(srcuri_branches)
 	ck_assert_int_eq(srcuri_parse(&l, "https://h/", &mir, "f", 1, &e), -1);
 	ck_assert_str_eq(e.msg, "f:1: SRC_URI: no file name in 'https://h/'");
 	srcuri_free(&l);
+	/* issue 14, 11: PMS has no file:// (it would read the host's files) */
+	ck_assert_int_eq(srcuri_parse(&l, "https://h/a\n file:///etc/passwd", &mir, "f", 1, &e), -1);
+	ck_assert_str_eq(e.msg, "f:2: SRC_URI: 'file' is no scheme PMS allows (http, https, ftp, mirror)");
+	srcuri_free(&l);
+	ck_assert_int_eq(srcuri_parse(&l, "fetch+file:///x", &mir, "f", 1, &e), -1);
+	srcuri_free(&l);
+	ck_assert_int_eq(srcuri_parse(&l, "https://h/.. https://h/a -> ..", &mir, "f", 1, &e), -1);
+	ck_assert_str_eq(e.msg, "f:1: SRC_URI: no file name in 'https://h/..'");
+	srcuri_free(&l);
+	ck_assert_int_eq(srcuri_parse(&l, "ftp://h/a mirror+https://h/b", &mir, "f", 1, &e), 0);
+	ck_assert_uint_eq(l.n, 2);
+	/* a failed parse adds nothing to what the list held */
+	ck_assert_int_eq(srcuri_parse(&l, "https://h/c https://h/a ( https://h/d", &mir, "f", 1, &e), -1);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_ptr_null(srcuri_find(&l, "c"));
+	ck_assert_uint_eq(srcuri_find(&l, "a")->nurls, 1);
+	srcuri_free(&l);
 	srcuri_mirrors_free(&mir);
+}
+END_TEST
+
+/* A thirdpartymirrors file with CRLF line ends reads as with LF ones;
+ * an empty one is empty; a FIFO is refused without blocking. */
+START_TEST(srcuri_mirrors_file)
+{
+	struct srcuri_mirrors m = { 0 };
+	struct dk_err e;
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/tpm", tmpdir);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fputs("gentoo https://a/distfiles https://b/x\r\n\r\n# c\r\nkernel https://k/pub\r\n", fp);
+	fclose(fp);
+	ck_assert_int_eq(srcuri_mirrors_load(&m, path, &e), 0);
+	ck_assert_uint_eq(m.n, 2);
+	ck_assert_str_eq(m.urls[0][1], "https://b/x");
+	ck_assert_str_eq(m.names[1], "kernel");
+	ck_assert_str_eq(m.urls[1][0], "https://k/pub");
+	srcuri_mirrors_free(&m);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fclose(fp);
+	ck_assert_int_eq(srcuri_mirrors_load(&m, path, &e), 0);
+	ck_assert_uint_eq(m.n, 0);
+	srcuri_mirrors_free(&m);
+	snprintf(path, sizeof path, "%s/fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	ck_assert_int_eq(srcuri_mirrors_load(&m, path, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.msg, "fifo: not a regular file"));
+	srcuri_mirrors_free(&m);
 }
 END_TEST
 
@@ -256,7 +389,11 @@ main(void)
 		hash_file_matches_incremental,
 		manifest_roundtrip_sort,
 		manifest_errors,
+		manifest_failure_leaves_empty,
+		manifest_unterminated,
+		manifest_index,
 		srcuri_branches,
+		srcuri_mirrors_file,
 		sha256sums_lookup_names,
 		fetch_file_urls,
 	};
