@@ -105,6 +105,7 @@ struct run {
 	/* inputs of kernel targets */
 	char *diff, *key, *logdir;
 	char base[65];		/* the diff's base commit */
+	int no_tree;		/* repo is no git checkout: no snapshot, no delta */
 	char diffsum[65];
 	char *snapshot_tar;	/* git archive of base, made once */
 	pthread_mutex_t snap_mu;
@@ -453,11 +454,13 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 		goto out;
 	}
 	age = im.id ? (long long)time(NULL) - im.created : 0;
-	ds->refresh = refresh || r->refresh || !im.id || age > r->cfg.deps_max_age;
+	ds->refresh = refresh || r->refresh || !im.id || (!r->no_tree && age > r->cfg.deps_max_age);
 	if (!ds->refresh) {
 		const char *snap = cfg_str(cfg_member(&im.labels, "dk.snapshot"));
 
-		if (!snap || strlen(snap) != 40 || tree_has(r->cfg.repo, snap, &e) != 1) {
+		if (r->no_tree) {
+			snprintf(ds->snapshot, sizeof ds->snapshot, "%s", snap ? snap : "");
+		} else if (!snap || strlen(snap) != 40 || tree_has(r->cfg.repo, snap, &e) != 1) {
 			ds->refresh = 1;	/* a snapshot this tree does not know: make a new one */
 		} else {
 			snprintf(ds->snapshot, sizeof ds->snapshot, "%s", snap);
@@ -465,7 +468,10 @@ check_images(struct run *r, struct host *h, size_t ai, struct deps_state *ds, in
 				problem(r, "%s: %s", a->name, e.msg);
 		}
 	}
-	if (ds->refresh)
+	if (ds->refresh && r->no_tree)
+		problem(r, "%s: %s: %s deps image %s: %s is no git checkout to make a snapshot from (config key repo)",
+			a->name, h->url, im.id ? "cannot refresh the" : "no", ds->tag, r->cfg.repo);
+	else if (ds->refresh)
 		snprintf(ds->snapshot, sizeof ds->snapshot, "%s", r->base);
 out:
 	image_store_free(&p);
@@ -569,8 +575,8 @@ ensure_kernel(struct run *r, size_t hi, struct target *t, FILE *log, char tag[12
 	{
 		struct deps_state *ds = DS(r, t->ai, hi);
 
-		if (image_kernel_recipe(&r->cfg, t->arch, ds->tag, ds->id, buf_str(&r->df_kernel), ds->snapshot, r->base,
-			r->diffsum, r->diff, buf_str(&ds->delta), &p) < 0)
+		if (image_kernel_recipe(&r->cfg, t->arch, ds->tag, ds->id, buf_str(&r->df_kernel), ds->snapshot,
+			r->no_tree ? ds->snapshot : r->base, r->diffsum, r->diff, buf_str(&ds->delta), &p) < 0)
 			dk_die(DK_FAIL, "out of memory");
 	}
 	if (image_tag(&p.r, tag, e) < 0 || engine_image_inspect(&h->en, tag, &im, e) < 0)
@@ -747,7 +753,9 @@ check_all(struct run *r)
 	{
 		struct dk_err e;
 
-		if (tree_commit(r->cfg.repo, r->cfg.base, r->base, &e) < 0)
+		if (!tree_is_repo(r->cfg.repo))
+			r->no_tree = 1;	/* local.diff applies to the deps image's snapshot as it is */
+		else if (tree_commit(r->cfg.repo, r->cfg.base, r->base, &e) < 0)
 			problem(r, "%s", e.msg);
 		else if (kernel && r->diffsum[0] && r->problems == 0 && !r->diff_empty &&
 			 tree_check_diff(r->cfg.repo, r->base, r->diff, r->logdir, &e) < 0)
@@ -1077,20 +1085,14 @@ signals(void *arg)
 	}
 }
 
-static int
-build_all(struct run *r)
+/* SIGINT, TERM and HUP only set r->cancelled (every thread blocks them;
+ * one thread waits for them), so that the checks and the build end
+ * cleanly and remove their containers. Before any other thread. */
+static void
+signals_start(struct run *r, pthread_t *th)
 {
-	struct pool p = { .nhosts = r->nhosts, .jobs = (int)r->cfg.jobs, .retries = (int)r->cfg.retries,
-		.serves = serves, .run = run_target, .done = done, .tick = tick, .ctx = r, .cancel = &r->cancelled };
-	struct pool_target *pts = calloc(r->nt + 1, sizeof *pts);
-	pthread_t sigthread;
 	sigset_t set;
-	struct dk_err e;
-	long ok;
-	size_t i;
 
-	if (!pts)
-		dk_die(DK_FAIL, "out of memory");
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -1098,7 +1100,29 @@ build_all(struct run *r)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_create(&sigthread, NULL, signals, r);
+	if (pthread_create(th, NULL, signals, r) != 0)
+		dk_die(DK_FAIL, "cannot start a thread");
+}
+
+static void
+signals_stop(pthread_t th)
+{
+	pthread_kill(th, SIGUSR1);
+	pthread_join(th, NULL);
+}
+
+static int
+build_all(struct run *r)
+{
+	struct pool p = { .nhosts = r->nhosts, .jobs = (int)r->cfg.jobs, .retries = (int)r->cfg.retries,
+		.serves = serves, .run = run_target, .done = done, .tick = tick, .ctx = r, .cancel = &r->cancelled };
+	struct pool_target *pts = calloc(r->nt + 1, sizeof *pts);
+	struct dk_err e;
+	long ok;
+	size_t i;
+
+	if (!pts)
+		dk_die(DK_FAIL, "out of memory");
 	r->tty = !r->quiet && isatty(2);
 	for (i = 0; i < r->nt; i++) {
 		pts[i] = r->t[i].pt;
@@ -1106,15 +1130,11 @@ build_all(struct run *r)
 	}
 	ok = pool_run(&p, pts, r->nt, &e);
 	status_clear(r);
-	pthread_kill(sigthread, SIGUSR1);
-	pthread_join(sigthread, NULL);
 	free(pts);
 	if (ok < 0)
 		dk_die(DK_FAIL, "%s", e.msg);
-	if (r->cancelled) {
-		dk_warn("interrupted");
+	if (r->cancelled)
 		return 130;
-	}
 	return (size_t)ok == r->nt ? DK_OK : DK_FAIL;
 }
 
@@ -1270,6 +1290,7 @@ main(int argc, char *argv[])
 	struct run r = { .snap_mu = PTHREAD_MUTEX_INITIALIZER, .problem_mu = PTHREAD_MUTEX_INITIALIZER };
 	char **names = NULL;
 	size_t nnames = 0, i, j;
+	pthread_t sigthread;
 	int ret;
 
 	options(&r, &argc, &argv);
@@ -1302,9 +1323,15 @@ main(int argc, char *argv[])
 				bad_target(&r, names[i]);
 			r.nt++;
 		}
+		signals_start(&r, &sigthread);
 		ret = check_all(&r);
-		if (ret == DK_OK && !r.dry)
+		if (ret == DK_OK && !r.dry && !r.cancelled)
 			ret = build_all(&r);
+		signals_stop(sigthread);
+		if (r.cancelled) {
+			dk_warn("interrupted");
+			ret = 130;
+		}
 	}
 	for (i = 0; i < nnames; i++)
 		free(names[i]);

@@ -33,6 +33,19 @@ first_line(struct buf *b)
 }
 
 int
+tree_is_repo(const char *repo)
+{
+	char *args[] = { "rev-parse", "--git-dir", NULL };
+	struct buf out = { 0 }, err = { 0 };
+	struct dk_err e;
+	int st = git(repo, args, &out, &err, &e);
+
+	buf_free(&out);
+	buf_free(&err);
+	return st == 0;
+}
+
+int
 tree_commit(const char *repo, const char *rev, char out[65], struct dk_err *e)
 {
 	struct buf o = { 0 }, err = { 0 };

@@ -8,6 +8,10 @@
 #include "buf.h"
 #include "err.h"
 
+/* Whether repo is a git checkout (or bare repository): 1 or 0. Without
+ * one there is no snapshot to make and no delta: local.diff applies to
+ * the deps image's snapshot as it is. */
+int tree_is_repo(const char *repo);
 /* The commit id of rev in repo into out (size 65). Returns 0, or -1
  * with e naming repo and rev. */
 int tree_commit(const char *repo, const char *rev, char out[65], struct dk_err *e);

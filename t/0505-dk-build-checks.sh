@@ -91,6 +91,18 @@ t_eq "and builds nothing" 0 "$(dk_images "$A")"
 # without /dev/steve (auto), MAKEOPTS from the engine's CPU count
 t_run "a build without /dev/steve" 0 dk-build -c "$C" amd64-gentoo-kernel-6.6
 t_grep "MAKEOPTS from the CPU count" "^MAKEOPTS=-j[0-9]+ -l[0-9]+\$" "$L/amd64-gentoo-kernel-6.6.log"
+# repo no git checkout: local.diff goes onto the deps image's snapshot as it is
+mkdir -p "$T/nogit"
+tree=$(grep '^tree ' "$L/amd64-gentoo-kernel-6.6.log")
+# the kernel image made anew, from the deps image's snapshot alone
+k=$(grep -o 'image dk-kernel-amd64:[0-9a-f]*' "$L/amd64-gentoo-kernel-6.6.log" | head -n 1)
+dockerd_api "$A" DELETE "/images/${k#image }?force=1" >/dev/null
+sed "s|^repo: .*|repo: $T/nogit|" "$C" >"$T/nogit.yaml"
+t_run "repo no git checkout: -R is exit 1" 1 dk-build -c "$T/nogit.yaml" -R amd64-gentoo-kernel-6.6
+t_grep "and says why, up front" "^dk-build: amd64: unix://$A: cannot refresh the deps image .*: $T/nogit is no git checkout to make a snapshot from \\(config key repo\\)\$" "$T/err"
+t_run "repo no git checkout: a build on the deps image's snapshot" 0 dk-build -c "$T/nogit.yaml" amd64-gentoo-kernel-6.6
+t_grep "its kernel image built anew" "building image dk-kernel-amd64:" "$L/amd64-gentoo-kernel-6.6.log"
+t_eq "the same tree as with the checkout" "$tree" "$(grep '^tree ' "$L/amd64-gentoo-kernel-6.6.log")"
 # (the stand-in emerge fails when local.diff's change is missing: it ran)
 t_run "--allow-empty builds the tree as it is" 1 dk-build -c "$C" --allow-empty -d "$T/empty.diff" amd64-gentoo-kernel-6.6
 t_grep "on the snapshot's own version" "^local.diff not applied\$" "$L/amd64-gentoo-kernel-6.6.log"
@@ -121,6 +133,31 @@ t_grep "stderr says so" "^dk-build: amd64-gentoo-kernel-6.6: timed out after 3s 
 t_grep "retried with retry_timeouts: true" "timeout: retrying \\(1 of 1\\)" "$L/amd64-gentoo-kernel-6.6.log"
 t_eq "two attempts" 2 "$(grep -c '^dk-build: amd64-gentoo-kernel-6.6: attempt' "$L/amd64-gentoo-kernel-6.6.log")"
 rm -f "$T/distfiles/silent"
+
+# ^C during the checks: the device probe's container removed, exit 130
+mkdir -p "$T/slow"
+tar -xf "$T/rootfs.tar" -C "$T/slow"
+rm -f "$T/slow/bin/sh"
+printf '#!/bin/busybox sh\nexec /bin/busybox sleep 120\n' >"$T/slow/bin/sh"
+chmod 755 "$T/slow/bin/sh"
+tar -cf "$T/slow.tar" -C "$T/slow" .
+if dockerd_import "$A" "$T/slow.tar" dk-test-slow:1 "$T/import.out"; then
+	sed -e 's|stage: .*|stage: dk-test-slow:1|' -e 's|^devices: \[\]|devices: [/dev/null]|' "$C" >"$T/slow.yaml"
+	dk-build -c "$T/slow.yaml" amd64-gentoo-kernel-6.6 >"$T/out" 2>"$T/err" &
+	pid=$!
+	i=0
+	while [ $i -lt 600 ] && ! dockerd_api "$A" GET '/containers/json' | grep -q '"Id"'; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -INT $pid
+	wait $pid
+	t_eq "^C during the device probe is exit 130" 130 $?
+	t_grep "and says so" "^dk-build: interrupted\$" "$T/err"
+	t_eq "the probe's container is removed" "" "$(dockerd_api "$A" GET '/containers/json?all=1' | grep -o '"Id"')"
+else
+	fail "slow stage import" "$(cat "$T/import.out")"
+fi
 
 # status: only configured arches, the default host once
 DOCKER_HOST="unix://$A" t_run "status with one configured host" 0 dk-build -c "$C" status
