@@ -334,7 +334,6 @@ pkgsrc_ebuild(const char *path, const char *eclassdir, const struct srcuri_mirro
 	struct ebuild_env env = { 0 };
 	struct walk w = { 0 };
 	struct buf eapi = { 0 }, value = { 0 };
-	struct srcuri_list tmp = { 0 };
 	const struct ebuild_var *v;
 	char **names = NULL;
 	size_t i, j;
@@ -394,18 +393,11 @@ pkgsrc_ebuild(const char *path, const char *eclassdir, const struct srcuri_mirro
 	}
 	if (ebuild_eval_with(&eb, &env, "SRC_URI", w.set ? buf_str(&w.value) : NULL, &value, e) < 0)
 		goto out;
-	if (srcuri_parse(&tmp, buf_str(&value), m, path, v ? v->line : line_of(&eb, 0), e) < 0)
+	/* srcuri_parse adds nothing to l when it fails: no list of our own */
+	if (srcuri_parse(l, buf_str(&value), m, path, v ? v->line : line_of(&eb, 0), e) < 0)
 		goto out;
-	for (i = 0; i < tmp.n; i++) {
-		if (srcuri_add(l, tmp.v[i].name, NULL, NULL, e) < 0)
-			goto out;
-		for (j = 0; j < tmp.v[i].nurls; j++)
-			if (srcuri_add(l, tmp.v[i].name, tmp.v[i].urls[j], NULL, e) < 0)
-				goto out;
-	}
 	rc = 0;
 out:
-	srcuri_free(&tmp);
 	free_strv(names);
 	for (i = 0; i < w.nseen; i++)
 		free(w.seen[i]);
