@@ -12,6 +12,7 @@
 #include "build.h"
 #include "dirs.h"
 #include "lines.h"
+#include "log.h"
 #include "tar.h"
 
 const char *
@@ -130,8 +131,7 @@ build_container(struct build_run *r, struct dk_err *e)
 	/* The key goes into this container only, before it starts. */
 	if (key_tar(r->key, &keytar, e) < 0 || engine_put_archive(r->en, r->id, "/tmp", keytar.s, keytar.len, e) < 0)
 		goto out;
-	fprintf(r->log, "dk-build: %s: running in container %.12s\n", r->en->url, r->id);
-	fflush(r->log);
+	log_line(r->log, "%s: running in container %.12s", r->en->url, r->id);
 	f.start = f.last = time(NULL);
 	if (engine_start(r->en, r->id, e) < 0)
 		goto out;

@@ -683,10 +683,16 @@ origin(FILE *fp, const struct cfg_node *n)
 {
 	if (!n->file || !strcmp(n->file, "<defaults>"))
 		fputs("  # default", fp);
-	else if (!strncmp(n->file, "env ", 4) || n->line <= 0)
-		fprintf(fp, "  # %s", n->file);
-	else
-		fprintf(fp, "  # %s:%ld", n->file, n->line);
+	else {
+		char l[32];
+
+		fputs("  # ", fp);
+		fputs(n->file, fp);
+		if (strncmp(n->file, "env ", 4) && n->line > 0) {
+			snprintf(l, sizeof l, ":%ld", n->line);
+			fputs(l, fp);
+		}
+	}
 }
 
 static void
@@ -736,17 +742,19 @@ put_scalar(FILE *fp, const struct cfg_node *n, int depth)
 		fputc('"', fp);
 		for (p = s; *p; p++) {
 			unsigned char ch = (unsigned char)*p;
+			char x[8];
 
 			if (ch == '"' || ch == '\\')
-				fprintf(fp, "\\%c", ch);
+				snprintf(x, sizeof x, "\\%c", ch);
 			else if (ch == '\n')
-				fputs("\\n", fp);
+				snprintf(x, sizeof x, "\\n");
 			else if (ch == '\t')
-				fputs("\\t", fp);
+				snprintf(x, sizeof x, "\\t");
 			else if (ch < ' ' || ch == 0x7f)
-				fprintf(fp, "\\x%02x", ch);
+				snprintf(x, sizeof x, "\\x%02x", ch);
 			else
-				fputc(ch, fp);
+				snprintf(x, sizeof x, "%c", ch);
+			fputs(x, fp);
 		}
 		fputc('"', fp);
 	}
@@ -769,8 +777,11 @@ put_kids(FILE *fp, const struct cfg_node *n, int depth)
 		if (n->kind == CFG_MAP) {
 			if (plain_ok(k->key))
 				fputs(k->key, fp);
-			else
-				fprintf(fp, "'%s'", k->key);	/* keys are checked names */
+			else {
+				fputc('\'', fp);	/* keys are checked names */
+				fputs(k->key, fp);
+				fputc('\'', fp);
+			}
 			fputc(':', fp);
 		} else {
 			fputc('-', fp);
@@ -799,8 +810,9 @@ put_node(FILE *fp, const struct cfg_node *n, int depth)
 int
 dkconfig_dump(const struct config *c, FILE *fp)
 {
-	fprintf(fp, "# dk: the effective configuration: compiled-in defaults, %s, environment\n",
-		c->path ? c->path : "no file");
+	fputs("# dk: the effective configuration: compiled-in defaults, ", fp);
+	fputs(c->path ? c->path : "no file", fp);
+	fputs(", environment\n", fp);
 	put_kids(fp, &c->root, 0);
 	return ferror(fp) ? -1 : 0;
 }

@@ -11,6 +11,7 @@
 
 #include "hash.h"
 #include "image.h"
+#include "log.h"
 #include "tar.h"
 
 /* Appends a length-prefixed field, so "ab"+"c" differs from "a"+"bc". */
@@ -236,10 +237,7 @@ image_stage(struct engine *en, const char *stage, const char *arch, const char *
 		ret = 0;
 		goto out;
 	}
-	if (log) {
-		fprintf(log, "dk-build: %s: importing %s as %s\n", en->url, path, tag);
-		fflush(log);
-	}
+	log_line(log, "%s: importing %s as %s", en->url, path, tag);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		dk_syserrf(e, path, 0, "cannot open");
 		goto out;
