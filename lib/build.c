@@ -37,9 +37,10 @@ to_buf(void *ctx, const void *p, size_t n, struct dk_err *e)
 	return 0;
 }
 
-/* The signing key as a one-member tar, mode 0600, for the archive PUT. */
+/* The file at path as a one-member tar (name, mode 0600), for the
+ * archive PUT: the signing key, local.diff. */
 static int
-key_tar(const char *path, struct buf *out, struct dk_err *e)
+file_tar(const char *path, const char *name, struct buf *out, struct dk_err *e)
 {
 	struct buf key = { 0 };
 	struct tar_writer w;
@@ -48,7 +49,7 @@ key_tar(const char *path, struct buf *out, struct dk_err *e)
 	if (read_file(path, &key, e) < 0)
 		return -1;
 	tar_writer_init(&w, to_buf, out);
-	r = tar_add_mem(&w, "signing_key.pem", 0600, key.s, key.len, e);
+	r = tar_add_mem(&w, name, 0600, key.s, key.len, e);
 	if (r == 0)
 		r = tar_writer_finish(&w, e);
 	/* the key's bytes leave no copy behind in our memory */
@@ -129,7 +130,7 @@ build_container(struct build_run *r, struct dk_err *e)
 	if (engine_create(r->en, r->name, conf.s, &r->id, e) < 0)
 		goto out;
 	/* The key goes into this container only, before it starts. */
-	if (key_tar(r->key, &keytar, e) < 0 || engine_put_archive(r->en, r->id, "/tmp", keytar.s, keytar.len, e) < 0)
+	if (file_tar(r->key, "signing_key.pem", &keytar, e) < 0 || engine_put_archive(r->en, r->id, "/tmp", keytar.s, keytar.len, e) < 0)
 		goto out;
 	log_line(r->log, "%s: running in container %.12s", r->en->url, r->id);
 	f.start = f.last = time(NULL);
@@ -188,6 +189,48 @@ build_probe_devices(struct engine *en, const char *image, const char *label, cha
 	if (id)
 		engine_remove(en, id, &e2);
 	free(id);
+	buf_free(&conf);
+	return ret;
+}
+
+/* The output of a probe, kept to 64 KiB: enough for patch's complaint. */
+static int
+to_capped(void *ctx, const char *p, size_t n)
+{
+	struct buf *b = ctx;
+
+	if (b->len < 65536 && buf_add(b, p, n < 65536 - b->len ? n : 65536 - b->len) < 0)
+		return -1;
+	return 0;
+}
+
+int
+build_probe_diff(struct engine *en, const char *image, const char *label, const char *diff, const char *dir,
+	struct buf *out, struct dk_err *e)
+{
+	char sh[PATH_MAX + 128], *cmd[] = { "/bin/sh", "-c", sh, NULL }, lab[128], *labels[] = { lab, NULL };
+	struct engine_spec sp = { .image = image, .cmd = cmd, .labels = labels };
+	struct buf conf = { 0 }, tar = { 0 };
+	struct dk_err e2;
+	char *id = NULL;
+	int code = 0, ret = -1;
+
+	/* the kernel image's patch(1) line, as a dry run: GNU and busybox
+	 * patch both know --dry-run, and no question is asked (stdin) */
+	if (snprintf(sh, sizeof sh, "cd '%s' && exec patch --dry-run -p1 -E -i /tmp/dk-local.diff </dev/null 2>&1",
+		dir) >= (int)sizeof sh || strchr(dir, '\''))
+		return dk_errf(e, NULL, 0, "%s: no directory for a shell", dir);
+	snprintf(lab, sizeof lab, "%s=1", label);
+	if (engine_container_json(&sp, &conf) < 0)
+		return dk_syserrf(e, NULL, 0, "local.diff");
+	if (file_tar(diff, "dk-local.diff", &tar, e) == 0 && engine_create(en, NULL, conf.s, &id, e) == 0 &&
+	    engine_put_archive(en, id, "/tmp", tar.s, tar.len, e) == 0 && engine_start(en, id, e) == 0 &&
+	    engine_logs(en, id, to_capped, out, e) == 0 && engine_wait(en, id, &code, e) == 0)
+		ret = code != 0;
+	if (id)
+		engine_remove(en, id, &e2);
+	free(id);
+	buf_free(&tar);
 	buf_free(&conf);
 	return ret;
 }

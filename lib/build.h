@@ -42,6 +42,13 @@ int build_container(struct build_run *r, struct dk_err *e);
  * engine's reason. */
 int build_probe_devices(struct engine *en, const char *image, const char *label, char *const *devices, int steve,
 	struct dk_err *e);
+/* Whether the diff at path diff applies to directory dir of image (as
+ * the kernel image's patch -p1 -E will apply it): a throw-away container
+ * (labelled label) runs patch --dry-run there. Returns 0 when it applies,
+ * 1 when not (patch's output, at most 64 KiB, appended to out), or -1
+ * with e set. */
+int build_probe_diff(struct engine *en, const char *image, const char *label, const char *diff, const char *dir,
+	struct buf *out, struct dk_err *e);
 /* Fetches path from container id and moves every .gpkg.tar under it
  * into dest (PATH below path's top directory kept), through a staging
  * directory beside dest so that nothing half-written is ever there; the

@@ -11,7 +11,6 @@
 
 #include "hash.h"
 #include "image.h"
-#include "log.h"
 #include "tar.h"
 
 /* Appends a length-prefixed field, so "ab"+"c" differs from "a"+"bc". */
@@ -206,7 +205,7 @@ image_prune_choice(const struct cfg_node *images, size_t **out, size_t *n)
 }
 
 int
-image_stage(struct engine *en, const char *stage, const char *arch, const char *label, FILE *log,
+image_stage(struct engine *en, const char *stage, const char *arch, const char *label, image_note note, void *ctx,
 	char tag[128], struct dk_err *e)
 {
 	struct engine_image im;
@@ -237,7 +236,12 @@ image_stage(struct engine *en, const char *stage, const char *arch, const char *
 		ret = 0;
 		goto out;
 	}
-	log_line(log, "%s: importing %s as %s", en->url, path, tag);
+	if (note) {
+		char msg[PATH_MAX + 512];
+
+		snprintf(msg, sizeof msg, "%s: importing %s as %s", en->url, path, tag);
+		note(ctx, msg);
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		dk_syserrf(e, path, 0, "cannot open");
 		goto out;

@@ -69,13 +69,16 @@ int image_tag(const struct image_recipe *r, char tag[128], struct dk_err *e);
 int image_build(struct engine *en, const struct image_recipe *r, const char *tag, const char *label,
 	const char *tmpdir, FILE *log, struct dk_err *e);
 
+/* Says what is being done (one line, no newline): for a log or stderr. */
+typedef void (*image_note)(void *ctx, const char *msg);
 /* The stage image of arch: stage is an image name the engine has, or a
  * stage3 tarball (a path: "/…", "./…", "~/…") imported once as
- * dk-stage-ARCH:SHA256 (the log says so). The image to use goes to tag
- * (size 128). Returns 0, or -1 with e set (an image name the engine does
- * not have is an error: dk never pulls behind the user's back). */
-int image_stage(struct engine *en, const char *stage, const char *arch, const char *label, FILE *log,
-	char tag[128], struct dk_err *e);
+ * dk-stage-ARCH:SHA256 (note, may be NULL, says so). The image to use
+ * goes to tag (size 128). Returns 0, or -1 with e set (an image name the
+ * engine does not have is an error: dk never pulls behind the user's
+ * back). */
+int image_stage(struct engine *en, const char *stage, const char *arch, const char *label, image_note note,
+	void *ctx, char tag[128], struct dk_err *e);
 /* The newest image on en whose dk.name label is name ("deps-amd64"),
  * its id malloc'ed into *id (NULL when none). 0 or -1 with e set. */
 int image_newest(struct engine *en, const char *name, char **id, struct dk_err *e);
