@@ -103,6 +103,16 @@ t_grep "and says why, up front" "^dk-build: amd64: unix://$A: cannot refresh the
 t_run "repo no git checkout: a build on the deps image's snapshot" 0 dk-build -c "$T/nogit.yaml" amd64-gentoo-kernel-6.6
 t_grep "its kernel image built anew" "building image dk-kernel-amd64:" "$L/amd64-gentoo-kernel-6.6.log"
 t_eq "the same tree as with the checkout" "$tree" "$(grep '^tree ' "$L/amd64-gentoo-kernel-6.6.log")"
+# ... and a local.diff that does not apply to that snapshot is found up front
+e=sys-kernel/gentoo-kernel/gentoo-kernel-6.6.99.ebuild
+printf 'diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n@@ -1,2 +1,3 @@\n EAPI=7\n KEYWORDS="~amd64"\n+# x\n' \
+	"$e" "$e" "$e" "$e" >"$T/nogit-stale.diff"
+n=$(dk_images "$A")
+t_run "repo no git checkout: a local.diff the snapshot refuses is exit 1" 1 dk-build -c "$T/nogit.yaml" -d "$T/nogit-stale.diff" amd64-gentoo-kernel-6.6
+t_grep "one line naming local.diff, the file and the hunk" "^dk-build: amd64: unix://$A: local.diff $T/nogit-stale.diff does not apply to the deps image's snapshot [0-9a-f]{12}: $e: Hunk #?1 FAILED" "$T/err"
+t_eq "the only line" 1 "$(wc -l <"$T/err")"
+t_eq "nothing built" "$n" "$(dk_images "$A")"
+t_eq "no container left" "" "$(dockerd_api "$A" GET '/containers/json?all=1' | grep -o '"Id"')"
 # (the stand-in emerge fails when local.diff's change is missing: it ran)
 t_run "--allow-empty builds the tree as it is" 1 dk-build -c "$C" --allow-empty -d "$T/empty.diff" amd64-gentoo-kernel-6.6
 t_grep "on the snapshot's own version" "^local.diff not applied\$" "$L/amd64-gentoo-kernel-6.6.log"
