@@ -64,6 +64,10 @@ P=$T/binpkg/amd64/kernel/sys-kernel
 dk_images() {
 	dockerd_api "$1" GET '/images/json?filters=%7B%22label%22%3A%5B%22dk%22%5D%7D' | grep -o '"Id"' | wc -l
 }
+# the tagged ones
+dk_tagged() {
+	dockerd_api "$1" GET '/images/json?filters=%7B%22label%22%3A%5B%22dk%22%5D%7D' | grep -o '"RepoTags":\["dk-' | wc -l
+}
 
 : >"$T/empty.diff"
 t_run "an empty local.diff is exit 1" 1 dk-build -c "$C" -d "$T/empty.diff" amd64-gentoo-kernel-6.6
@@ -165,6 +169,30 @@ if dockerd_import "$A" "$T/slow.tar" dk-test-slow:1 "$T/import.out"; then
 	t_eq "^C during the device probe is exit 130" 130 $?
 	t_grep "and says so" "^dk-build: interrupted\$" "$T/err"
 	t_eq "the probe's container is removed" "" "$(dockerd_api "$A" GET '/containers/json?all=1' | grep -o '"Id"')"
+	# ^C during an image build (its RUN sleeps): the request's connection
+	# closes, dockerd cancels the build and removes its container
+	sed -e 's|stage: .*|stage: dk-test-slow:1|' -e 's|^steve: .*|steve: false|' "$C" >"$T/slowb.yaml"
+	n=$(dk_tagged "$A")
+	dk-build -c "$T/slowb.yaml" amd64-gentoo-kernel-6.6 >"$T/out" 2>"$T/err" &
+	pid=$!
+	i=0
+	while [ $i -lt 600 ] && kill -0 $pid 2>/dev/null && ! dockerd_api "$A" GET '/containers/json' | grep -q '"Id"'; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	t_grep "an image build's container runs" "building image dk-deps-amd64:" "$L/amd64-gentoo-kernel-6.6.log"
+	kill -INT $pid
+	wait $pid
+	t_eq "^C during an image build is exit 130" 130 $?
+	# the engine removes the build's container after dk-build is gone
+	i=0
+	while [ $i -lt 600 ] && dockerd_api "$A" GET '/containers/json?all=1' | grep -q '"Id"'; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	t_eq "the build's container does not outlive dk-build" "" "$(dockerd_api "$A" GET '/containers/json?all=1' | grep -o '"Id"')"
+	# (the layers before the RUN stay as the engine's build cache, untagged)
+	t_eq "and no image is made" "$n" "$(dk_tagged "$A")"
 else
 	fail "slow stage import" "$(cat "$T/import.out")"
 fi
