@@ -7,7 +7,6 @@
 #ifndef DK_BRUN_H
 #define DK_BRUN_H
 
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
