@@ -157,8 +157,8 @@ struct brun_status {
 	size_t ni;
 };
 /* Reads the lists of containers cs and images is (the engine's JSON)
- * into st, ages taken at now; st owns cs and is afterwards. 0 or -1
- * (ENOMEM). */
+ * into st, ages taken at now; st owns cs and is afterwards, also after a
+ * failure (brun_status_free). 0 or -1 (ENOMEM). */
 int brun_status_parse(struct cfg_node *cs, struct cfg_node *is, time_t now, struct brun_status *st);
 /* Asks en for its containers and images with label into st. 0 or -1. */
 int brun_status(struct engine *en, const char *label, struct brun_status *st, struct dk_err *e);
