@@ -241,25 +241,28 @@ pool_worker(void *arg)
 	for (;;) {
 		struct hash_stream *s;
 		struct pool_buf *b;
-		int c, skip, err = 0;
+		int c, skip, other, err = 0;
 
-		while (!(b = pool_pick(p, &c)) && !p->stop) {
+		if (!(b = pool_pick(p, &c))) {
+			if (p->stop)
+				break;
 			p->idle++;
 			pthread_cond_wait(&p->more, &p->mu);
 			p->idle--;
+			continue;
 		}
-		if (!b)
-			break;
 		s = b->s;
 		b->todo &= ~(1u << c);
 		s->busy |= 1u << c;
+		/* more work than this: wake a sleeping worker for it (only
+		 * then, not at each step: a futex round trip is not free) */
+		if (p->idle && pool_pick(p, &other))
+			pthread_cond_signal(&p->more);
 		skip = c == CHAIN_WRITE ? s->werr != 0 : s->failed;
 		pthread_mutex_unlock(&p->mu);
-		if (skip)
-			;
-		else if (c == CHAIN_WRITE)
+		if (!skip && c == CHAIN_WRITE)
 			err = pool_write(b);
-		else if (hash_update_some(&s->hs, chain_mask[c], b->data, b->len) < 0)
+		else if (!skip && hash_update_some(&s->hs, chain_mask[c], b->data, b->len) < 0)
 			err = -1;
 		pthread_mutex_lock(&p->mu);
 		if (err && c == CHAIN_WRITE)
@@ -270,9 +273,6 @@ pool_worker(void *arg)
 		s->next[c]++;
 		if (--b->left == 0)
 			pool_release(p, b);
-		/* the chain's next buffer may be runnable now */
-		if (p->idle)
-			pthread_cond_signal(&p->more);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
