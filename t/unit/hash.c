@@ -398,13 +398,15 @@ START_TEST(pool_output_write_error)
 	struct hash_stream s;
 	struct hash_result got;
 	struct hash_pool *p;
-	struct rlimit rl = { 1048576 + 1000, 1048576 + 1000 };
+	struct rlimit rl;
 	struct dk_err e;
 	char path[300];
 	int fd, rc = 0, i;
 
 	/* beyond RLIMIT_FSIZE a write fails with EFBIG (SIGXFSZ ignored) */
 	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = 1048576 + 1000;
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
 	snprintf(path, sizeof path, "%s/big", tmpdir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
