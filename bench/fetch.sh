@@ -12,7 +12,8 @@
 #  3. 4 files of 128 MiB from file:// (a local mirror, DISTCACHE) into an
 #     empty DISTDIR: against "b2sum && sha512sum" of the sources.
 # Peak RSS of manifest-gen in every case. Not part of "make check".
-# Usage: bench/fetch.sh [BUILD_DIR]. GPL-2.0-only.
+# Usage: bench/fetch.sh [BUILD_DIR]; CASES="2 3" runs only those cases.
+# GPL-2.0-only.
 set -eu
 export LC_ALL=C
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +23,8 @@ command -v nginx >/dev/null || PATH=$PATH:/usr/sbin
 . "$top/bench/lib.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/dk-bench.XXXXXX")
 trap 'kill $(cat "$T/nginx.pid" 2>/dev/null) 2>/dev/null; rm -rf "$T"' EXIT
-rate=${RATE:-32m} slow=${SLOW:-16m}
+rate=${RATE:-32m} slow=${SLOW:-16m} cases=${CASES:-1 2 3}
+want() { case " $cases " in *" $1 "*) return 0 ;; esac; return 1; }
 
 mkdir -p "$T/www/slow" "$T/logs" "$T/tmp" "$T/dist" "$T/curl" "$T/src"
 for i in 1 2 3 4 5 6 7; do head -c $((64 * 1048576)) /dev/urandom >"$T/www/f$i.bin"; done
@@ -76,24 +78,16 @@ run_mg() {	# run_mg LIST N: "WALL CPU RSS" of manifest-gen -j N into an empty DI
 
 echo "machine: $(bench_cpu), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+set -- $(bench_openssl $((512 * 1048576)))
+t_ossl=$1 c_ossl=$2
+
+if want 1; then
 t_seq=$(bench_secs seq_curl "$T/list")
 t_slow=$(bench_secs curl -sf -o "$T/curl/one" "http://127.0.0.4:$port/slow/f8.bin")
 set -- $(run_mg "$T/list" 8)
 t_mg=$1 c_mg=$2 rss_mg=$3
 set -- $(run_mg "$T/list" 4)
 t_mg4=$1
-
-t_fseq=$(bench_secs seq_curl "$T/list-fast")
-set -- $(run_mg "$T/list-fast" 8)
-t_fmg=$1 c_fmg=$2 rss_fmg=$3
-
-t_core=$(bench_secs sh -c "b2sum '$T'/src/*.bin && sha512sum '$T'/src/*.bin")
-set -- $(run_mg "$T/list-file" 4)
-t_file=$1 c_file=$2 rss_file=$3
-
-set -- $(bench_openssl $((512 * 1048576)))
-t_ossl=$1 c_ossl=$2
-
 echo "1. fetching 8 x 64 MiB over loopback, limit_rate $rate (one file $slow), 4 hosts"
 printf '   %-36s %7ss\n' "curl, one after another" "$t_seq" "the slowest file alone (curl)" "$t_slow" \
 	"manifest-gen -j 8 (+ hashing)" "$t_mg" "manifest-gen -j 4 (default)" "$t_mg4"
@@ -102,7 +96,12 @@ echo "$t_seq $t_slow $t_mg" | awk '{
 	printf "   sequential curl / manifest-gen: %.2fx (goal >= 4)\n", $1 / $3
 	printf "   manifest-gen / slowest file:    %.2fx (goal <= 1.3)\n", $3 / $2 }'
 echo "   manifest-gen -j 8 peak RSS: $rss_mg KiB (goal <= 16384)"
+fi
 
+if want 2; then
+t_fseq=$(bench_secs seq_curl "$T/list-fast")
+set -- $(run_mg "$T/list-fast" 8)
+t_fmg=$1 c_fmg=$2 rss_fmg=$3
 echo "2. fetching the same 8 x 64 MiB over loopback, no rate limit"
 printf '   %-36s %7ss\n' "curl, one after another" "$t_fseq" "manifest-gen -j 8 (+ hashing)" "$t_fmg" \
 	"openssl speed bound (2 cores)" "$t_ossl" "manifest-gen -j 8, CPU (user+sys)" "$c_fmg" \
@@ -111,7 +110,12 @@ echo "$t_fseq $t_ossl $t_fmg" | awk '{
 	m = ($1 > $2) ? $1 : $2
 	printf "   manifest-gen / max(curl, openssl): %.2fx (goal <= 1.25)\n", $3 / m }'
 echo "   manifest-gen -j 8 peak RSS: $rss_fmg KiB (goal <= 16384)"
+fi
 
+if want 3; then
+t_core=$(bench_secs sh -c "b2sum '$T'/src/*.bin && sha512sum '$T'/src/*.bin")
+set -- $(run_mg "$T/list-file" 4)
+t_file=$1 c_file=$2 rss_file=$3
 echo "3. 4 x 128 MiB from file:// into an empty DISTDIR"
 printf '   %-36s %7ss\n' "b2sum && sha512sum of the sources" "$t_core" "manifest-gen (copy + hashing)" "$t_file" \
 	"openssl speed bound (2 cores)" "$t_ossl" "manifest-gen, CPU (user+sys)" "$c_file" \
@@ -120,4 +124,5 @@ echo "$t_core $t_ossl $t_file" | awk '{
 	printf "   b2sum+sha512sum / manifest-gen: %.2fx (goal >= 2)\n", $1 / $3
 	printf "   manifest-gen / openssl:         %.2fx (goal <= 1.25)\n", $3 / $2 }'
 echo "   manifest-gen peak RSS: $rss_file KiB (goal <= 16384)"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,7 +1,7 @@
 /* dk: parallel, resumable, hashing downloads through libcurl multi;
- * local file:// sources copied by this thread. Every byte goes to its
- * .part file here and through one hash_pool ring to the digest threads.
- * GPL-2.0-only. */
+ * local file:// sources read by this thread. Every byte goes once into
+ * one hash_pool's buffers; its workers digest it and write it to the
+ * .part, so this thread only moves bytes in. GPL-2.0-only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,9 +24,8 @@ struct job_priv {
 	uint64_t src_size;	/* its size when opened */
 	char *part, *final;
 	struct hash_pool *pool;
-	struct hash_stream hs;	/* hs.hs.size: bytes of .part written */
+	struct hash_stream hs;	/* hs.hs.size: bytes of .part (written or on the way) */
 	uint64_t offset;	/* bytes of .part before this transfer */
-	uint64_t flushed;	/* bytes of .part handed to writeback */
 	size_t url;		/* index of the URL being tried */
 	int attempt;		/* failed attempts on this URL */
 	int restarted;		/* .part dropped once because the server refused Range */
@@ -75,37 +74,6 @@ is_http(const char *url)
 	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
 }
 
-/* Returns 0 or the errno of a failed write. */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? errno : ENOSPC;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Starts the disk writes of what the .part got since the last call, every
- * 8 MiB, without waiting: the fdatasync before the rename then has little
- * left to do, instead of every file's bytes at once at the end. */
-static void
-writeback(struct job_priv *jp)
-{
-	uint64_t end = jp->hs.hs.size;
-
-	if (end < jp->flushed + 8 * 1048576)
-		return;
-	(void)sync_file_range(jp->fd, (off_t)jp->flushed, (off_t)(end - jp->flushed), SYNC_FILE_RANGE_WRITE);
-	jp->flushed = end;
-}
-
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -122,13 +90,10 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 			return 0;
 		}
 	}
-	if ((jp->write_errno = write_all(jp->fd, p, n)) != 0)
-		return 0;
 	if (hash_stream_write(&jp->hs, p, n, NULL) < 0) {
-		jp->write_errno = ENOMEM;
+		jp->write_errno = hash_stream_werr(&jp->hs) ? hash_stream_werr(&jp->hs) : ENOMEM;
 		return 0;
 	}
-	writeback(jp);
 	return n;
 }
 
@@ -167,7 +132,13 @@ job_finish(struct fetch_job *j, const struct fetch_opts *o)
 	char why[256];
 
 	if (hash_stream_final(&jp->hs, &r, NULL) < 0) {
-		job_fail(j, "%s", "digest failed");
+		char msg[512];
+
+		if (hash_stream_werr(&jp->hs))
+			snprintf(msg, sizeof msg, "write error: %s: %s", jp->part, strerror(hash_stream_werr(&jp->hs)));
+		else
+			snprintf(msg, sizeof msg, "digest failed");
+		job_fail(j, "%s", msg);
 		return;
 	}
 	if (j->have_expect && !o->force) {
@@ -250,9 +221,9 @@ file_source(struct fetch_job *j, uint64_t *size)
 	return local && jp->src < 0 ? -1 : 0;
 }
 
-/* One step of a file:// copy: a ring buffer's worth read from the source
- * (where the .part ends), written to the .part and hashed; at the end of
- * the source the job finishes. */
+/* One step of a file:// copy: a pool buffer's worth read from the source
+ * (where the .part ends), for the workers to hash and write; at the end
+ * of the source the job finishes. */
 static void
 job_file_step(struct fetch_job *j, const struct fetch_opts *o)
 {
@@ -274,13 +245,15 @@ job_file_step(struct fetch_job *j, const struct fetch_opts *o)
 		job_next_url(j, why);
 		return;
 	}
-	if ((jp->write_errno = write_all(jp->fd, d, (size_t)n)) != 0) {
-		snprintf(why, sizeof why, "write error: %s: %s", jp->part, strerror(jp->write_errno));
+	if (hash_stream_commit(&jp->hs, (size_t)n) < 0) {
+		/* learn which: a write error, or a digest failure */
+		hash_stream_free(&jp->hs);
+		if ((jp->write_errno = hash_stream_werr(&jp->hs)) != 0)
+			snprintf(why, sizeof why, "write error: %s: %s", jp->part, strerror(jp->write_errno));
+		else
+			snprintf(why, sizeof why, "digest failed");
 		job_fail(j, "%s", why);
-		return;
 	}
-	hash_stream_commit(&jp->hs, (size_t)n);
-	writeback(jp);
 }
 
 /* Opens (or resumes) the .part and starts the transfer of the current URL.
@@ -328,16 +301,12 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 		}
 		jp->offset = 0;
 	}
-	jp->flushed = jp->offset;
 	if (hash_stream_init(&jp->hs, jp->pool, j->hashes | HASH_MANIFEST, &e) < 0
 	    || hash_stream_fd(&jp->hs, jp->fd, jp->offset, jp->part, &e) < 0) {
 		job_fail(j, "%s", e.msg);
 		return -1;
 	}
-	if (lseek(jp->fd, (off_t)jp->offset, SEEK_SET) < 0) {
-		job_fail(j, "cannot seek %s", jp->part);
-		return -1;
-	}
+	hash_stream_output(&jp->hs, jp->fd);
 	if (j->have_expect && jp->offset == j->expect_size) {
 		job_finish(j, o);
 		return j->state == FETCH_DONE ? 0 : -1;

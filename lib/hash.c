@@ -108,109 +108,226 @@ hash_free(struct hash_set *h)
 	}
 }
 
-/* The ring: POOL_N buffers of POOL_SZ bytes (2 MiB in all, what keeps
- * manifest-gen under 16 MiB of RSS with -j 8). The producer fills buffer
- * `filled % POOL_N` (it is "open" while partly filled) and publishes it;
- * worker w digests published buffers in order, done[w] counting them; a
- * buffer is free again once both workers are past it. Many small
- * buffers rather than a few large ones: interleaved transfers each take
- * a buffer per write, and a lock round trip per 64 KiB costs nothing. */
-enum { POOL_N = 32, POOL_SZ = 64 * 1024 };
+/* The pool: POOL_N buffers of POOL_SZ bytes (2 MiB in all, what keeps
+ * manifest-gen under 16 MiB of RSS with -j 8). The producer fills a
+ * stream's "open" buffer without the lock and publishes it when full; a
+ * published buffer carries the chains it still needs (bits of CHAIN_),
+ * and a worker runs chain c of a buffer when it is that chain's next in
+ * its stream and no other worker runs the chain of that stream. So the
+ * chains of one stream run side by side, and with several streams any
+ * free worker takes the oldest runnable piece of work: the cores stay
+ * busy whatever mix of digests and streams there is. A buffer is free
+ * again once its last chain has run. Many small buffers rather than a
+ * few large ones: interleaved transfers each fill their own, and a lock
+ * round trip per 64 KiB costs nothing. */
+enum { POOL_N = 32, POOL_SZ = 64 * 1024, POOL_MAXW = 8 };
+enum { CHAIN_B2, CHAIN_SHA512, CHAIN_WRITE, CHAINS };
+enum { BUF_FREE, BUF_OPEN, BUF_READY };
 
-struct pool_arg {
-	struct hash_pool *p;
-	int w;
-};
+/* What each digest chain feeds: SHA256 (rare: files a sha256sums
+ * covers) rides with BLAKE2B. */
+static const unsigned chain_mask[2] = { HASH_BLAKE2B | HASH_SHA256, HASH_SHA512 };
 
-struct pool_slot {
+/* The disk writes of an output are started every this many bytes, without
+ * waiting: the fdatasync before a rename then has little left to do. */
+#define WRITEBACK_STEP (8 * 1048576)
+
+struct pool_buf {
 	char *data;
 	size_t len;
+	int state;
 	struct hash_stream *s;
+	uint64_t pos;			/* stream offset of data[0] */
+	unsigned long seq[CHAINS];	/* its number in each chain of its stream */
+	unsigned long order;		/* publish order: oldest first */
+	unsigned todo;			/* chains still to start */
+	unsigned left;			/* chains not finished */
+	int fd;				/* the output, for CHAIN_WRITE */
 };
 
 struct hash_pool {
 	pthread_mutex_t mu;
-	pthread_cond_t more;		/* workers: a buffer was published, or stop */
-	pthread_cond_t room;		/* producer: a buffer was digested by both */
-	struct pool_slot slot[POOL_N];
+	pthread_cond_t more;		/* workers: work was published, or stop */
+	pthread_cond_t room;		/* producer: buffers freed, or a stream drained */
+	struct pool_buf buf[POOL_N];
 	char *block;
-	unsigned long filled;		/* buffers published (written by the producer only) */
-	unsigned long done[2];		/* buffers digested by each worker */
-	int open;			/* slot[filled % POOL_N] is being filled (producer only) */
-	unsigned long room_at;		/* the producer sleeps until both workers are this far */
-	struct hash_stream *waiting;	/* ... or until this stream's buffers are digested */
+	unsigned long order;		/* buffers published */
+	int nfree;			/* buffers BUF_FREE */
+	int nopen;			/* buffers BUF_OPEN (producer only) */
+	int room_at;			/* the producer sleeps until this many are free */
+	int idle;			/* workers asleep on more */
 	int stop;
-	int started;			/* worker threads running */
-	pthread_t th[2];
-	struct pool_arg arg[2];		/* what each worker is started with */
+	int nworkers;
+	pthread_t th[POOL_MAXW];
 };
 
-/* The workers' digests: SHA512, the slowest, alone; SHA256 (rare: files a
- * sha256sums covers) beside BLAKE2B. */
-static const unsigned pool_mask[2] = { HASH_BLAKE2B | HASH_SHA256, HASH_SHA512 };
-
-static unsigned long
-pool_min_done(const struct hash_pool *p)
+/* The oldest runnable (buffer, chain); NULL when none. Lock held. */
+static struct pool_buf *
+pool_pick(struct hash_pool *p, int *chain)
 {
-	return p->done[0] < p->done[1] ? p->done[0] : p->done[1];
+	struct pool_buf *best = NULL;
+	int i, c;
+
+	for (i = 0; i < POOL_N; i++) {
+		struct pool_buf *b = &p->buf[i];
+
+		if (b->state != BUF_READY || !b->todo || (best && b->order > best->order))
+			continue;
+		for (c = 0; c < CHAINS; c++)
+			if ((b->todo & (1u << c)) && !(b->s->busy & (1u << c)) && b->s->next[c] == b->seq[c]) {
+				best = b;
+				*chain = c;
+				break;
+			}
+	}
+	return best;
+}
+
+/* Writes b to its output; returns 0 or an errno. Runs unlocked, the
+ * stream's write chain being this worker's alone. */
+static int
+pool_write(struct pool_buf *b)
+{
+	struct hash_stream *s = b->s;
+	const char *d = b->data;
+	size_t n = b->len;
+	off_t at = (off_t)b->pos;
+	uint64_t end = b->pos + b->len;
+
+	while (n > 0) {
+		ssize_t w = pwrite(b->fd, d, n, at);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : ENOSPC;
+		d += w;
+		n -= (size_t)w;
+		at += w;
+	}
+	if (end >= s->flushed + WRITEBACK_STEP) {
+		(void)sync_file_range(b->fd, (off_t)s->flushed, (off_t)(end - s->flushed), SYNC_FILE_RANGE_WRITE);
+		s->flushed = end;
+	}
+	return 0;
+}
+
+/* Returns b to the free list; lock held. */
+static void
+pool_release(struct hash_pool *p, struct pool_buf *b)
+{
+	struct hash_stream *s = b->s;
+
+	b->state = BUF_FREE;
+	b->s = NULL;
+	p->nfree++;
+	if (s) {
+		s->pending--;
+		if (s->waited && s->pending == 0)
+			pthread_cond_broadcast(&p->room);
+	}
+	/* the producer is woken when what it waits for is there, not for
+	 * each buffer */
+	if (p->nfree == p->room_at)
+		pthread_cond_broadcast(&p->room);
 }
 
 static void *
 pool_worker(void *arg)
 {
-	struct hash_pool *p = ((struct pool_arg *)arg)->p;
-	int w = ((struct pool_arg *)arg)->w;
-	unsigned long j = 0;
+	struct hash_pool *p = arg;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		struct pool_slot *sl;
-		int skip, bad = 0;
+		struct hash_stream *s;
+		struct pool_buf *b;
+		int c, skip, other, err = 0;
 
-		while (p->filled <= j && !p->stop)
+		if (!(b = pool_pick(p, &c))) {
+			if (p->stop)
+				break;
+			p->idle++;
 			pthread_cond_wait(&p->more, &p->mu);
-		if (p->filled <= j)
-			break;
-		sl = &p->slot[j % POOL_N];
-		skip = sl->s->failed;
-		pthread_mutex_unlock(&p->mu);
-		if (!skip && hash_update_some(&sl->s->hs, pool_mask[w], sl->data, sl->len) < 0)
-			bad = 1;
-		pthread_mutex_lock(&p->mu);
-		if (bad)
-			sl->s->failed = 1;
-		p->done[w] = ++j;
-		if (p->done[!w] >= j) {
-			/* the second of the two to finish it frees it; the
-			 * producer is woken only when what it waits for is
-			 * there, not for each buffer */
-			sl->s->pending--;
-			if (pool_min_done(p) >= p->room_at || (sl->s == p->waiting && sl->s->pending == 0))
-				pthread_cond_broadcast(&p->room);
+			p->idle--;
+			continue;
 		}
+		s = b->s;
+		b->todo &= ~(1u << c);
+		s->busy |= 1u << c;
+		/* more work than this: wake a sleeping worker for it (only
+		 * then, not at each step: a futex round trip is not free) */
+		if (p->idle && pool_pick(p, &other))
+			pthread_cond_signal(&p->more);
+		skip = c == CHAIN_WRITE ? s->werr != 0 : s->failed;
+		pthread_mutex_unlock(&p->mu);
+		if (!skip && c == CHAIN_WRITE)
+			err = pool_write(b);
+		else if (!skip && hash_update_some(&s->hs, chain_mask[c], b->data, b->len) < 0)
+			err = -1;
+		pthread_mutex_lock(&p->mu);
+		if (err && c == CHAIN_WRITE)
+			s->werr = err;
+		else if (err)
+			s->failed = 1;
+		s->busy &= ~(1u << c);
+		s->next[c]++;
+		if (--b->left == 0)
+			pool_release(p, b);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Publishes the open buffer; called with the lock held. */
+/* Publishes s's open buffer; lock held. */
 static void
-pool_publish(struct hash_pool *p)
+pool_publish(struct hash_pool *p, struct hash_stream *s)
 {
-	if (!p->open)
+	struct pool_buf *b;
+	int c;
+
+	if (s->open < 0)
 		return;
-	p->open = 0;
-	p->filled++;
-	pthread_cond_broadcast(&p->more);
+	b = &p->buf[s->open];
+	s->open = -1;
+	p->nopen--;
+	s->bad = s->failed || s->werr;
+	if (b->len == 0) {
+		pool_release(p, b);
+		return;
+	}
+	b->todo = 0;
+	for (c = 0; c < 2; c++)
+		if (s->hs.which & chain_mask[c])
+			b->todo |= 1u << c;
+	if (s->out >= 0) {
+		b->todo |= 1u << CHAIN_WRITE;
+		b->fd = s->out;
+	}
+	for (c = 0; c < CHAINS; c++)
+		if (b->todo & (1u << c))
+			b->seq[c] = s->pub[c]++;
+	b->left = (unsigned)__builtin_popcount(b->todo);
+	if (!b->left) {
+		pool_release(p, b);
+		return;
+	}
+	b->order = p->order++;
+	b->state = BUF_READY;
+	if (p->idle)
+		pthread_cond_broadcast(&p->more);
 }
 
 void
 hash_pool_flush(struct hash_pool *p)
 {
-	if (!p->open)
+	int i;
+
+	if (!p->nopen)
 		return;
 	pthread_mutex_lock(&p->mu);
-	pool_publish(p);
+	for (i = 0; i < POOL_N; i++)
+		if (p->buf[i].state == BUF_OPEN)
+			pool_publish(p, p->buf[i].s);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -218,29 +335,33 @@ int
 hash_pool_new(struct hash_pool **pp, struct dk_err *e)
 {
 	struct hash_pool *p = calloc(1, sizeof *p);
-	int w, err;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int i, want, err;
 
 	*pp = NULL;
 	if (!p || !(p->block = malloc((size_t)POOL_N * POOL_SZ))) {
 		free(p);
 		return dk_syserrf(e, NULL, 0, "cannot start hashing");
 	}
-	for (w = 0; w < POOL_N; w++)
-		p->slot[w].data = p->block + (size_t)w * POOL_SZ;
-	p->room_at = ULONG_MAX;
+	for (i = 0; i < POOL_N; i++) {
+		p->buf[i].data = p->block + (size_t)i * POOL_SZ;
+		p->buf[i].state = BUF_FREE;
+	}
+	p->nfree = POOL_N;
+	p->room_at = -1;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->more, NULL);
 	pthread_cond_init(&p->room, NULL);
-	for (w = 0; w < 2; w++) {
-		p->arg[w].p = p;
-		p->arg[w].w = w;
-		if ((err = pthread_create(&p->th[w], NULL, pool_worker, &p->arg[w])) != 0) {
+	/* at least two: one stream's two digests then run side by side */
+	want = cores < 2 ? 2 : cores > POOL_MAXW ? POOL_MAXW : (int)cores;
+	for (i = 0; i < want; i++) {
+		if ((err = pthread_create(&p->th[i], NULL, pool_worker, p)) != 0) {
 			errno = err;
 			dk_syserrf(e, NULL, 0, "cannot start hashing thread");
 			hash_pool_free(p);
 			return -1;
 		}
-		p->started = w + 1;
+		p->nworkers = i + 1;
 	}
 	*pp = p;
 	return 0;
@@ -249,17 +370,17 @@ hash_pool_new(struct hash_pool **pp, struct dk_err *e)
 void
 hash_pool_free(struct hash_pool *p)
 {
-	int w;
+	int i;
 
 	if (!p)
 		return;
+	hash_pool_flush(p);
 	pthread_mutex_lock(&p->mu);
-	pool_publish(p);
 	p->stop = 1;
 	pthread_cond_broadcast(&p->more);
 	pthread_mutex_unlock(&p->mu);
-	for (w = 0; w < p->started; w++)
-		pthread_join(p->th[w], NULL);
+	for (i = 0; i < p->nworkers; i++)
+		pthread_join(p->th[i], NULL);
 	pthread_cond_destroy(&p->room);
 	pthread_cond_destroy(&p->more);
 	pthread_mutex_destroy(&p->mu);
@@ -270,75 +391,92 @@ hash_pool_free(struct hash_pool *p)
 int
 hash_stream_init(struct hash_stream *s, struct hash_pool *p, unsigned which, struct dk_err *e)
 {
-	if (hash_init(&s->hs, which, e) < 0) {
-		s->pool = NULL;
+	memset(s, 0, sizeof *s);
+	s->open = -1;
+	s->out = -1;
+	if (hash_init(&s->hs, which, e) < 0)
 		return -1;
-	}
 	s->pool = p;
-	s->pending = 0;
-	s->failed = 0;
 	return 0;
+}
+
+void
+hash_stream_output(struct hash_stream *s, int fd)
+{
+	struct hash_pool *p = s->pool;
+
+	/* bytes already fed (a resumed prefix) are not written again */
+	pthread_mutex_lock(&p->mu);
+	pool_publish(p, s);
+	s->flushed = s->hs.size;
+	pthread_mutex_unlock(&p->mu);
+	s->out = fd;
 }
 
 /* The open buffer of s with room in it, opening a new one (and waiting
  * for one to be free) when needed. */
-static struct pool_slot *
-pool_slot(struct hash_stream *s)
+static struct pool_buf *
+pool_buf(struct hash_stream *s)
 {
 	struct hash_pool *p = s->pool;
-	struct pool_slot *sl = &p->slot[p->filled % POOL_N];
+	struct pool_buf *b;
+	int i;
 
-	if (p->open && sl->s == s && sl->len < POOL_SZ)
-		return sl;	/* the producer's own: no lock */
+	if (s->open >= 0 && p->buf[s->open].len < POOL_SZ)
+		return &p->buf[s->open];	/* the producer's own: no lock */
 	pthread_mutex_lock(&p->mu);
-	pool_publish(p);
-	if (pool_min_done(p) + POOL_N <= p->filled) {
-		/* full: sleep until a quarter of the ring is free, so the
+	pool_publish(p, s);
+	if (p->nfree == 0) {
+		/* every buffer taken: hand over the other streams' open
+		 * ones too (they could never be freed otherwise), then
+		 * sleep until a quarter of the pool is free, so the
 		 * producer and the workers take turns in batches */
-		p->room_at = p->filled - POOL_N + POOL_N / 4;
-		while (pool_min_done(p) < p->room_at)
+		for (i = 0; i < POOL_N; i++)
+			if (p->buf[i].state == BUF_OPEN)
+				pool_publish(p, p->buf[i].s);
+		p->room_at = POOL_N / 4;
+		while (p->nfree < p->room_at)
 			pthread_cond_wait(&p->room, &p->mu);
-		p->room_at = ULONG_MAX;
+		p->room_at = -1;
 	}
-	sl = &p->slot[p->filled % POOL_N];
-	sl->s = s;
-	sl->len = 0;
+	for (i = 0; p->buf[i].state != BUF_FREE; i++)
+		;
+	b = &p->buf[i];
+	b->state = BUF_OPEN;
+	b->s = s;
+	b->len = 0;
+	b->pos = s->hs.size;
+	p->nfree--;
+	p->nopen++;
 	s->pending++;
-	p->open = 1;
+	s->open = i;
 	pthread_mutex_unlock(&p->mu);
-	return sl;
+	return b;
 }
 
 void *
 hash_stream_reserve(struct hash_stream *s, size_t *room)
 {
-	struct pool_slot *sl = pool_slot(s);
+	struct pool_buf *b = pool_buf(s);
 
-	*room = POOL_SZ - sl->len;
-	return sl->data + sl->len;
+	*room = POOL_SZ - b->len;
+	return b->data + b->len;
 }
 
-void
+int
 hash_stream_commit(struct hash_stream *s, size_t n)
 {
 	struct hash_pool *p = s->pool;
-	struct pool_slot *sl = &p->slot[p->filled % POOL_N];
+	struct pool_buf *b = &p->buf[s->open];
 
-	sl->len += n;
+	b->len += n;
 	s->hs.size += n;
-	if (sl->len == POOL_SZ)
-		hash_pool_flush(p);
-}
-
-static int
-stream_failed(struct hash_stream *s)
-{
-	int f;
-
-	pthread_mutex_lock(&s->pool->mu);
-	f = s->failed;
-	pthread_mutex_unlock(&s->pool->mu);
-	return f;
+	if (b->len == POOL_SZ) {
+		pthread_mutex_lock(&p->mu);
+		pool_publish(p, s);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return s->bad ? -1 : 0;
 }
 
 int
@@ -346,20 +484,23 @@ hash_stream_write(struct hash_stream *s, const void *b, size_t n, struct dk_err 
 {
 	const char *c = b;
 
+	if (s->bad)
+		goto bad;
 	while (n > 0) {
 		size_t room, k;
 		char *d = hash_stream_reserve(s, &room);
 
 		k = n < room ? n : room;
 		memcpy(d, c, k);
-		hash_stream_commit(s, k);
 		c += k;
 		n -= k;
-		/* a buffer published: a good moment to learn of a failure */
-		if (!s->pool->open && stream_failed(s))
-			return dk_errf(e, NULL, 0, "digest update failed");
+		if (hash_stream_commit(s, k) < 0)
+			goto bad;
 	}
 	return 0;
+bad:
+	return s->werr ? (errno = s->werr, dk_syserrf(e, NULL, 0, "write error"))
+	    : dk_errf(e, NULL, 0, "digest update failed");
 }
 
 int
@@ -384,36 +525,43 @@ hash_stream_fd(struct hash_stream *s, int fd, uint64_t len, const char *name, st
 				errno = EIO;
 			return dk_syserrf(e, name, 0, "read error");
 		}
-		hash_stream_commit(s, (size_t)n);
+		if (hash_stream_commit(s, (size_t)n) < 0)
+			return dk_errf(e, name, 0, "digest update failed");
 		done += (uint64_t)n;
 	}
 	return 0;
 }
 
-/* Waits until the workers are past every buffer of s; returns s->failed. */
+/* Waits until every buffer of s is free; returns -1 when a digest or a
+ * write of s failed. */
 static int
 stream_wait(struct hash_stream *s)
 {
 	struct hash_pool *p = s->pool;
-	int failed;
+	int bad;
 
 	pthread_mutex_lock(&p->mu);
-	if (p->open && p->slot[p->filled % POOL_N].s == s)
-		pool_publish(p);
-	p->waiting = s;
+	pool_publish(p, s);
+	s->waited = 1;
 	while (s->pending > 0)
 		pthread_cond_wait(&p->room, &p->mu);
-	p->waiting = NULL;
-	failed = s->failed;
+	s->waited = 0;
+	bad = s->failed || s->werr ? -1 : 0;
 	pthread_mutex_unlock(&p->mu);
-	return failed;
+	return bad;
 }
 
 int
 hash_stream_final(struct hash_stream *s, struct hash_result *r, struct dk_err *e)
 {
-	if (s->pool && stream_wait(s)) {
+	if (s->pool && stream_wait(s) < 0) {
+		int werr = s->werr;
+
 		hash_stream_free(s);
+		if (werr) {
+			errno = werr;
+			return dk_syserrf(e, NULL, 0, "write error");
+		}
 		return dk_errf(e, NULL, 0, "digest update failed");
 	}
 	s->pool = NULL;
@@ -427,6 +575,12 @@ hash_stream_free(struct hash_stream *s)
 		stream_wait(s);
 	s->pool = NULL;
 	hash_free(&s->hs);
+}
+
+int
+hash_stream_werr(struct hash_stream *s)
+{
+	return s->werr;
 }
 
 int

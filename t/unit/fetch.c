@@ -3,9 +3,11 @@
  * URLs a local path is spelt as. GPL-2.0-only. */
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -297,6 +299,58 @@ START_TEST(fetch_local_url_forms)
 }
 END_TEST
 
+/* The disk fills half-way through a copy (RLIMIT_FSIZE: writes past it
+ * fail with EFBIG): the job fails naming the .part and why, the .part is
+ * a true prefix of the source (the workers' writes stop in order), and a
+ * later run resumes it to the right file. */
+START_TEST(fetch_write_error_keeps_a_prefix)
+{
+	enum { LEN = 3 * 1048576 + 77, LIMIT = 1048576 + 5000 };
+	struct rlimit was, rl;
+	struct fetch_job j;
+	char url[512], *u[] = { url };
+	struct fetch_opts o;
+	struct hash_result good, part, got;
+	struct dk_err e;
+	char path[512];
+	struct stat st;
+
+	make_file(src, "w", 6, LEN);
+	hash_of(src, "w", HASH_MANIFEST, &good);
+	make_file(tmpdir, "w-prefix", 6, LIMIT);
+	hash_of(tmpdir, "w-prefix", HASH_MANIFEST, &part);
+	snprintf(url, sizeof url, "file://%s/w", src);
+	memset(&j, 0, sizeof j);
+	j.name = "w";
+	j.urls = u;
+	j.nurls = 1;
+	opts(&o, dist, 1);
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	rl = was;
+	rl.rlim_cur = LIMIT;	/* the soft limit only: it can be raised again */
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	ck_assert_int_eq(fetch_run(&j, 1, &o, &e), 1);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	ck_assert_int_eq(j.state, FETCH_FAILED);
+	snprintf(path, sizeof path, "w: write error: %s/w.part: File too large", dist);
+	ck_assert_str_eq(j.err, path);
+	ck_assert(!exists(dist, "w"));
+	snprintf(path, sizeof path, "%s/w.part", dist);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, LIMIT);
+	hash_of(dist, "w.part", HASH_MANIFEST, &got);
+	ck_assert_str_eq(got.sha512, part.sha512);
+
+	ck_assert_int_eq(fetch_run(&j, 1, &o, &e), 0);
+	ck_assert_int_eq(j.state, FETCH_DONE);
+	ck_assert_str_eq(j.result.blake2b, good.blake2b);
+	ck_assert_str_eq(j.result.sha512, good.sha512);
+	hash_of(dist, "w", HASH_MANIFEST, &got);
+	ck_assert_str_eq(got.sha512, good.sha512);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -305,6 +359,7 @@ main(void)
 		fetch_wrong_digest_detected,
 		fetch_resume_part,
 		fetch_local_url_forms,
+		fetch_write_error_keeps_a_prefix,
 	};
 
 	return run_suite_with("fetch", tests, sizeof tests / sizeof tests[0], setup, teardown);

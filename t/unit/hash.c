@@ -1,9 +1,12 @@
 /* Unit tests: lib/hash.c's pool, the ring of buffers every fetch and
  * hash_file feeds: per-stream order, many streams at once, wrap-around,
- * reading into the ring, failures. GPL-2.0-only. */
+ * reading into the ring, writing the streams out, failures. GPL-2.0-only. */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -290,6 +293,142 @@ START_TEST(hash_file_ring_edges)
 }
 END_TEST
 
+/* The bytes of stream k written through the pool to path: the file's
+ * content is stream k's bytes from offset skip on (a resumed prefix is
+ * not written again). */
+static void
+assert_file_is_stream(const char *path, unsigned k, uint64_t skip, uint64_t len)
+{
+	static unsigned char want[65536], got[65536];
+	uint64_t at = 0;
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq((uint64_t)st.st_size, len);
+	while (at < len) {
+		size_t n = len - at < sizeof got ? (size_t)(len - at) : sizeof got;
+
+		ck_assert_int_eq(pread(fd, got, n, (off_t)at), (ssize_t)n);
+		fill(k, at, want, n);
+		if (at >= skip)
+			ck_assert_int_eq(memcmp(got, want, n), 0);
+		else if (at + n > skip)
+			ck_assert_int_eq(memcmp(got + (skip - at), want + (skip - at), (size_t)(at + n - skip)), 0);
+		at += n;
+	}
+	close(fd);
+}
+
+/* hash_stream_output: interleaved streams written by the workers, each
+ * file exactly its stream, the resumed prefix left as it was. */
+START_TEST(pool_output_writes_each_stream)
+{
+	enum { N = 6 };
+	static const uint64_t len[N] = { 0, 1, 65537, 3 * 1048576 + 5, 9 * 1048576 + 3, 200000 };
+	static unsigned char piece[100003];
+	struct hash_stream s[N];
+	struct hash_result got, want;
+	struct hash_pool *p;
+	struct dk_err e;
+	uint64_t at[N] = { 0 };
+	char path[N][300];
+	int fd[N], left = N;
+	uint32_t seed = 7;
+
+	ck_assert_int_eq(hash_pool_new(&p, &e), 0);
+	for (int k = 0; k < N; k++) {
+		snprintf(path[k], sizeof path[k], "%s/out%d", tmpdir, k);
+		fd[k] = open(path[k], O_RDWR | O_CREAT | O_TRUNC, 0644);
+		ck_assert_int_ge(fd[k], 0);
+		ck_assert_int_eq(hash_stream_init(&s[k], p, HASH_MANIFEST, &e), 0);
+		if (k == 4) {
+			/* a resume: the first 70000 bytes are there already,
+			 * marked so a rewrite would show */
+			memset(piece, 0xee, 70000);
+			ck_assert_int_eq(write(fd[k], piece, 70000), 70000);
+			fill(k, 0, piece, 70000);
+			ck_assert_int_eq(hash_stream_write(&s[k], piece, 70000, &e), 0);
+			at[k] = 70000;
+		}
+		hash_stream_output(&s[k], fd[k]);
+	}
+	while (left > 0) {
+		unsigned k = rnd(&seed) % N;
+		size_t n = 1 + rnd(&seed) % sizeof piece;
+
+		if (at[k] > len[k])
+			continue;
+		if (n > len[k] - at[k])
+			n = (size_t)(len[k] - at[k]);
+		fill(k, at[k], piece, n);
+		ck_assert_int_eq(hash_stream_write(&s[k], piece, n, &e), 0);
+		at[k] += n;
+		if (at[k] == len[k]) {
+			ck_assert_int_eq(hash_stream_final(&s[k], &got, &e), 0);
+			reference(k, len[k], HASH_MANIFEST, &want);
+			assert_same(&got, &want);
+			at[k] = len[k] + 1;
+			left--;
+		}
+	}
+	hash_pool_free(p);
+	for (int k = 0; k < N; k++) {
+		close(fd[k]);
+		assert_file_is_stream(path[k], k, k == 4 ? 70000 : 0, len[k]);
+		if (k == 4) {
+			unsigned char b[70000];
+
+			fd[k] = open(path[k], O_RDONLY);
+			ck_assert_int_eq(read(fd[k], b, sizeof b), (ssize_t)sizeof b);
+			close(fd[k]);
+			ck_assert_uint_eq(b[0], 0xee);
+			ck_assert_uint_eq(b[69999], 0xee);
+		}
+	}
+}
+END_TEST
+
+/* A write that fails: the writes stop, the file stays a prefix of the
+ * stream, the producer hears of it and final says why. */
+START_TEST(pool_output_write_error)
+{
+	static unsigned char piece[65536];
+	struct hash_stream s;
+	struct hash_result got;
+	struct hash_pool *p;
+	struct rlimit rl;
+	struct dk_err e;
+	char path[300];
+	int fd, rc = 0, i;
+
+	/* beyond RLIMIT_FSIZE a write fails with EFBIG (SIGXFSZ ignored) */
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = 1048576 + 1000;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	snprintf(path, sizeof path, "%s/big", tmpdir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(hash_pool_new(&p, &e), 0);
+	ck_assert_int_eq(hash_stream_init(&s, p, HASH_MANIFEST, &e), 0);
+	hash_stream_output(&s, fd);
+	for (i = 0; i < 512 && rc == 0; i++) {
+		fill(9, (uint64_t)i * sizeof piece, piece, sizeof piece);
+		rc = hash_stream_write(&s, piece, sizeof piece, &e);
+	}
+	if (rc == 0)
+		ck_assert_int_eq(hash_stream_final(&s, &got, &e), -1);
+	ck_assert_msg(strstr(e.msg, "write error: File too large") != NULL, "%s", e.msg);
+	hash_stream_free(&s);
+	ck_assert_int_eq(hash_stream_werr(&s), EFBIG);
+	hash_pool_free(p);
+	close(fd);
+	assert_file_is_stream(path, 9, 0, 1048576 + 1000);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -300,6 +439,8 @@ main(void)
 		pool_memory_flat,
 		pool_fd_prefix_then_rest,
 		hash_file_ring_edges,
+		pool_output_writes_each_stream,
+		pool_output_write_error,
 	};
 
 	return run_suite("hash", tests, sizeof tests / sizeof tests[0]);
