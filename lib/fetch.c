@@ -103,13 +103,14 @@ job_close(struct job_priv *jp)
 	if (jp->easy)
 		curl_easy_cleanup(jp->easy);
 	jp->easy = NULL;
+	/* the workers' writes to the .part end before its fd is closed */
+	hash_stream_free(&jp->hs);
 	if (jp->fd >= 0)
 		close(jp->fd);
 	jp->fd = -1;
 	if (jp->src >= 0)
 		close(jp->src);
 	jp->src = -1;
-	hash_stream_free(&jp->hs);
 }
 
 static void
