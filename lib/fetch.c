@@ -31,6 +31,7 @@ struct job_priv {
 	int restarted;		/* .part dropped once because the server refused Range */
 	double not_before;	/* monotonic seconds: back-off */
 	int write_errno;	/* a local write failed: no point retrying */
+	int hash_failed;	/* a digest failed: neither */
 	long http_code;		/* a 3xx-5xx final response seen by the write callback */
 	char host[256];
 	struct buf tried;	/* "URL (why), URL (why)" for the final message */
@@ -91,7 +92,8 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 		}
 	}
 	if (hash_stream_write(&jp->hs, p, n, NULL) < 0) {
-		jp->write_errno = hash_stream_werr(&jp->hs) ? hash_stream_werr(&jp->hs) : ENOMEM;
+		if (!(jp->write_errno = hash_stream_werr(&jp->hs)))
+			jp->hash_failed = 1;
 		return 0;
 	}
 	return n;
@@ -103,13 +105,14 @@ job_close(struct job_priv *jp)
 	if (jp->easy)
 		curl_easy_cleanup(jp->easy);
 	jp->easy = NULL;
+	/* the workers' writes to the .part end before its fd is closed */
+	hash_stream_free(&jp->hs);
 	if (jp->fd >= 0)
 		close(jp->fd);
 	jp->fd = -1;
 	if (jp->src >= 0)
 		close(jp->src);
 	jp->src = -1;
-	hash_stream_free(&jp->hs);
 }
 
 static void
@@ -268,6 +271,7 @@ job_start(CURLM *multi, struct fetch_job *j, const struct fetch_opts *o)
 	uint64_t src_size = 0;
 
 	jp->write_errno = 0;
+	jp->hash_failed = 0;
 	jp->http_code = 0;
 	jp->fd = open(jp->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (jp->fd < 0 || fstat(jp->fd, &st) < 0) {
@@ -384,6 +388,17 @@ job_done(CURLM *multi, struct fetch_job *j, CURLcode rc, const struct fetch_opts
 	curl_multi_remove_handle(multi, jp->easy);
 	if (jp->http_code)
 		code = jp->http_code;
+	if (!(rc == CURLE_OK && (code < 300 || !is_http(j->urls[jp->url])))) {
+		/* a transfer cut short: a write may have failed on the disk
+		 * since the last buffer, and then no retry can help */
+		hash_stream_free(&jp->hs);
+		if (!jp->write_errno)
+			jp->write_errno = hash_stream_werr(&jp->hs);
+	}
+	if (jp->hash_failed) {
+		job_fail(j, "%s", "digest failed");
+		return;
+	}
 	if (jp->write_errno) {
 		char msg[512];
 

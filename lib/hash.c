@@ -113,7 +113,7 @@ hash_free(struct hash_set *h)
  * stream's "open" buffer without the lock and publishes it when full; a
  * published buffer carries the chains it still needs (bits of CHAIN_),
  * and a worker runs chain c of a buffer when it is that chain's next in
- * its stream and no other worker runs the chain of that stream. So the
+ * its stream (the one before it has finished, not merely started). So the
  * chains of one stream run side by side, and with several streams any
  * free worker takes the oldest runnable piece of work: the cores stay
  * busy whatever mix of digests and streams there is. A buffer is free
@@ -174,7 +174,7 @@ pool_pick(struct hash_pool *p, int *chain)
 		if (b->state != BUF_READY || !b->todo || (best && b->order > best->order))
 			continue;
 		for (c = 0; c < CHAINS; c++)
-			if ((b->todo & (1u << c)) && !(b->s->busy & (1u << c)) && b->s->next[c] == b->seq[c]) {
+			if ((b->todo & (1u << c)) && b->s->next[c] == b->seq[c]) {
 				best = b;
 				*chain = c;
 				break;
@@ -228,7 +228,7 @@ pool_release(struct hash_pool *p, struct pool_buf *b)
 	}
 	/* the producer is woken when what it waits for is there, not for
 	 * each buffer */
-	if (p->nfree == p->room_at)
+	if (p->room_at > 0 && p->nfree >= p->room_at)
 		pthread_cond_broadcast(&p->room);
 }
 
@@ -253,7 +253,6 @@ pool_worker(void *arg)
 		}
 		s = b->s;
 		b->todo &= ~(1u << c);
-		s->busy |= 1u << c;
 		/* more work than this: wake a sleeping worker for it (only
 		 * then, not at each step: a futex round trip is not free) */
 		if (p->idle && pool_pick(p, &other))
@@ -269,7 +268,6 @@ pool_worker(void *arg)
 			s->werr = err;
 		else if (err)
 			s->failed = 1;
-		s->busy &= ~(1u << c);
 		s->next[c]++;
 		if (--b->left == 0)
 			pool_release(p, b);
@@ -290,7 +288,8 @@ pool_publish(struct hash_pool *p, struct hash_stream *s)
 	b = &p->buf[s->open];
 	s->open = -1;
 	p->nopen--;
-	s->bad = s->failed || s->werr;
+	/* the producer's copy of how the stream stands, taken under the lock */
+	s->bad = s->werr ? s->werr : s->failed ? -1 : 0;
 	if (b->len == 0) {
 		pool_release(p, b);
 		return;
@@ -467,8 +466,11 @@ int
 hash_stream_commit(struct hash_stream *s, size_t n)
 {
 	struct hash_pool *p = s->pool;
-	struct pool_buf *b = &p->buf[s->open];
+	struct pool_buf *b;
 
+	if (s->open < 0)
+		return -1;	/* no reserve before: a misuse, refused */
+	b = &p->buf[s->open];
 	b->len += n;
 	s->hs.size += n;
 	if (b->len == POOL_SZ) {
@@ -499,8 +501,11 @@ hash_stream_write(struct hash_stream *s, const void *b, size_t n, struct dk_err 
 	}
 	return 0;
 bad:
-	return s->werr ? (errno = s->werr, dk_syserrf(e, NULL, 0, "write error"))
-	    : dk_errf(e, NULL, 0, "digest update failed");
+	if (s->bad > 0) {
+		errno = s->bad;
+		return dk_syserrf(e, NULL, 0, "write error");
+	}
+	return dk_errf(e, NULL, 0, "digest update failed");
 }
 
 int
@@ -580,6 +585,9 @@ hash_stream_free(struct hash_stream *s)
 int
 hash_stream_werr(struct hash_stream *s)
 {
+	/* live: what the last publish saw; drained: the workers' own word */
+	if (s->pool)
+		return s->bad > 0 ? s->bad : 0;
 	return s->werr;
 }
 

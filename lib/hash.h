@@ -59,11 +59,10 @@ struct hash_stream {
 	struct hash_set hs;		/* hs.size: bytes fed so far */
 	struct hash_pool *pool;
 	int open;			/* its buffer being filled, -1 none (producer) */
-	int bad;			/* a failure seen at the last publish (producer) */
+	int bad;			/* at the last publish: 0, -1 a digest, errno a write (producer) */
 	int out;			/* output fd, -1 none (producer) */
 	unsigned long pub[3];		/* buffers published per chain (pool lock) */
 	unsigned long next[3];		/* next buffer each chain runs (pool lock) */
-	unsigned busy;			/* chains a worker runs now (pool lock) */
 	unsigned long pending;		/* buffers of it not yet free (pool lock) */
 	int waited;			/* the producer waits for pending 0 (pool lock) */
 	int failed;			/* a digest update failed (pool lock) */
@@ -90,7 +89,8 @@ void hash_stream_output(struct hash_stream *s, int fd);
  * of s failed earlier. */
 int hash_stream_write(struct hash_stream *s, const void *b, size_t n, struct dk_err *e);
 /* A place to read the stream's next bytes into, room bytes long (> 0);
- * hash_stream_commit(s, n) then feeds the first n of them. */
+ * hash_stream_commit(s, n) then feeds the first n of them. Nothing else
+ * of the pool may be called between the two. */
 void *hash_stream_reserve(struct hash_stream *s, size_t *room);
 /* Feeds the n bytes just read into hash_stream_reserve's place; returns
  * 0, or -1 when a digest or a write of s is known to have failed. */
@@ -107,7 +107,8 @@ int hash_stream_final(struct hash_stream *s, struct hash_result *r, struct dk_er
 /* Waits for the workers and frees an unfinished s; safe on a zeroed,
  * finished or freed one. Bytes fed are still written to the output. */
 void hash_stream_free(struct hash_stream *s);
-/* The errno of the stream's first failed write, 0 if none; exact once
+/* The errno of the stream's first failed write, 0 if none: as known at
+ * its last buffer handed over while it runs, exact once
  * hash_stream_final or hash_stream_free returned. */
 int hash_stream_werr(struct hash_stream *s);
 
