@@ -11,6 +11,9 @@
 #     sequential curl and the openssl bound;
 #  3. 4 files of 128 MiB from file:// (a local mirror, DISTCACHE) into an
 #     empty DISTDIR: against "b2sum && sha512sum" of the sources.
+# Cases 2 and 3 take a second or two, where a VM's speed drifts by as
+# much as is measured: each is three rounds of (bound, tool,
+# manifest-gen) side by side, and the round of the median ratio is shown.
 # Peak RSS of manifest-gen in every case. Not part of "make check".
 # Usage: bench/fetch.sh [BUILD_DIR]; CASES="2 3" runs only those cases.
 # GPL-2.0-only.
@@ -75,11 +78,23 @@ run_mg() {	# run_mg LIST N: "WALL CPU RSS" of manifest-gen -j N into an empty DI
 	rm -f "$T"/dist/*
 	bench_time "$mg" -q -j "$2" -d "$T/dist" <"$1"
 }
+rounds() {	# rounds TOOL LIST N: the median-ratio round of three, as
+	# "RATIO MG_WALL TOOL_WALL BOUND OSSL_CPU MG_CPU MG_RSS"; the ratio is
+	# manifest-gen over max(TOOL, bound) for seq_curl, over the bound else
+	for _k in 1 2 3; do
+		set -- "$1" "$2" "$3" $(bench_openssl $((512 * 1048576)))
+		_tool=$(bench_secs "$1" "$2")
+		set -- "$@" $(run_mg "$2" "$3")
+		echo "$_tool $4 $5 $6 $7 $8 $1"
+	done | awk '{	# TOOL_WALL BOUND OSSL_CPU MG_WALL MG_CPU MG_RSS TOOL
+		m = $2; if ($7 == "seq_curl" && $1 > m) m = $1
+		printf "%.3f %s %s %s %s %s %s\n", $4 / m, $4, $1, $2, $3, $5, $6 }' | sort -n | sed -n 2p
+}
+core_pair() {	# core_pair LIST: b2sum && sha512sum of the file:// sources
+	b2sum "$T"/src/*.bin && sha512sum "$T"/src/*.bin
+}
 
 echo "machine: $(bench_cpu), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-
-set -- $(bench_openssl $((512 * 1048576)))
-t_ossl=$1 c_ossl=$2
 
 if want 1; then
 t_seq=$(bench_secs seq_curl "$T/list")
@@ -99,9 +114,8 @@ echo "   manifest-gen -j 8 peak RSS: $rss_mg KiB (goal <= 16384)"
 fi
 
 if want 2; then
-t_fseq=$(bench_secs seq_curl "$T/list-fast")
-set -- $(run_mg "$T/list-fast" 8)
-t_fmg=$1 c_fmg=$2 rss_fmg=$3
+set -- $(rounds seq_curl "$T/list-fast" 8)
+t_fmg=$2 t_fseq=$3 t_ossl=$4 c_ossl=$5 c_fmg=$6 rss_fmg=$7
 echo "2. fetching the same 8 x 64 MiB over loopback, no rate limit"
 printf '   %-36s %7ss\n' "curl, one after another" "$t_fseq" "manifest-gen -j 8 (+ hashing)" "$t_fmg" \
 	"openssl speed bound (2 cores)" "$t_ossl" "manifest-gen -j 8, CPU (user+sys)" "$c_fmg" \
@@ -113,9 +127,8 @@ echo "   manifest-gen -j 8 peak RSS: $rss_fmg KiB (goal <= 16384)"
 fi
 
 if want 3; then
-t_core=$(bench_secs sh -c "b2sum '$T'/src/*.bin && sha512sum '$T'/src/*.bin")
-set -- $(run_mg "$T/list-file" 4)
-t_file=$1 c_file=$2 rss_file=$3
+set -- $(rounds core_pair "$T/list-file" 4)
+t_file=$2 t_core=$3 t_ossl=$4 c_ossl=$5 c_file=$6 rss_file=$7
 echo "3. 4 x 128 MiB from file:// into an empty DISTDIR"
 printf '   %-36s %7ss\n' "b2sum && sha512sum of the sources" "$t_core" "manifest-gen (copy + hashing)" "$t_file" \
 	"openssl speed bound (2 cores)" "$t_ossl" "manifest-gen, CPU (user+sys)" "$c_file" \
