@@ -95,6 +95,7 @@ core_pair() {	# core_pair LIST: b2sum && sha512sum of the file:// sources
 }
 
 echo "machine: $(bench_cpu), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+steal0=$(bench_steal)
 
 if want 1; then
 t_seq=$(bench_secs seq_curl "$T/list")
@@ -138,4 +139,4 @@ echo "$t_core $t_ossl $t_file" | awk '{
 	printf "   manifest-gen / openssl:         %.2fx (goal <= 1.25)\n", $3 / $2 }'
 echo "   manifest-gen peak RSS: $rss_file KiB (goal <= 16384)"
 fi
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); CPU time the host took (steal): $(bench_stolen "$steal0" "$(bench_steal)")"

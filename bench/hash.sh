@@ -22,6 +22,7 @@ cat "$T"/f*.bin >/dev/null	# warm the page cache
 . "$top/bench/lib.sh"
 secs() { bench_secs "$@" <"$T/list"; }
 echo "machine: $(bench_cpu), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+steal0=$(bench_steal)
 
 # the better of two runs: "WALL CPU RSS"
 best=$( (bench_time "$mg" -q -d "$T" <"$T/list"; bench_time "$mg" -q -d "$T" <"$T/list") | sort -n | head -n 1)
@@ -51,4 +52,4 @@ echo "$t_core $t_mg $t_py $t_ossl" | awk '{
 	printf "python / manifest-gen:      %.2fx (goal >= 1.8)\n", $3 / $2
 	printf "manifest-gen / openssl:     %.2fx (goal <= 1.15)\n", $2 / $4 }'
 echo "manifest-gen peak RSS: $rss_mg KiB (goal <= 16384)"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); CPU time the host took (steal): $(bench_stolen "$steal0" "$(bench_steal)")"

@@ -32,3 +32,13 @@ _bench_speed() {	# bytes/s of one digest on one core
 	openssl speed -seconds 2 -bytes 16384 -evp "$1" 2>/dev/null |
 		awk '/^(blake2b512|BLAKE2b512|sha512|SHA512)/ { v = $NF; sub(/k$/, "", v); print v * 1000 }' | tail -n 1
 }
+
+# bench_steal: the "steal" and total jiffies of /proc/stat now; with two
+# samples, bench_stolen FROM TO prints the share of CPU time the host took
+# from this VM in between: a run with much of it is not comparable.
+bench_steal() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9, t; exit }' /proc/stat
+}
+bench_stolen() {	# bench_stolen "S0 T0" "S1 T1"
+	echo "$1 $2" | awk '{ d = $4 - $2; v = d > 0 ? 100 * ($3 - $1) / d : 0; printf "%.0f%%", v }'
+}
