@@ -57,37 +57,45 @@ strf(const char *fmt, ...)
 static void problem(struct brun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void warn(struct brun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Formats a problem (counted: the run stops before the long work) or a
+ * warning, and hands it to the program's callback. */
+static void
+say(struct brun *r, int is_problem, const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	if (is_problem) {
+		pthread_mutex_lock(&r->problem_mu);
+		if (r->ui.problem)
+			r->ui.problem(r->ui.ctx, s ? s : "out of memory");
+		r->problems++;
+		pthread_mutex_unlock(&r->problem_mu);
+	} else if (r->ui.warn) {
+		r->ui.warn(r->ui.ctx, s ? s : "out of memory");
+	}
+	free(s);
+}
+
 static void
 problem(struct brun *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	say(r, 1, fmt, ap);
 	va_end(ap);
-	pthread_mutex_lock(&r->problem_mu);
-	if (r->ui.problem)
-		r->ui.problem(r->ui.ctx, s ? s : "out of memory");
-	r->problems++;
-	pthread_mutex_unlock(&r->problem_mu);
-	free(s);
 }
 
 static void
 warn(struct brun *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	say(r, 0, fmt, ap);
 	va_end(ap);
-	if (r->ui.warn)
-		r->ui.warn(r->ui.ctx, s ? s : "out of memory");
-	free(s);
 }
 
 void
