@@ -55,7 +55,7 @@ strf(const char *fmt, ...)
 }
 
 static void problem(struct brun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void warn(struct brun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void caution(struct brun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Formats a problem (counted: the run stops before the long work) or a
  * warning, and hands it to the program's callback. */
@@ -72,8 +72,8 @@ say(struct brun *r, int is_problem, const char *fmt, va_list ap)
 			r->ui.problem(r->ui.ctx, s ? s : "out of memory");
 		r->problems++;
 		pthread_mutex_unlock(&r->problem_mu);
-	} else if (r->ui.warn) {
-		r->ui.warn(r->ui.ctx, s ? s : "out of memory");
+	} else if (r->ui.caution) {
+		r->ui.caution(r->ui.ctx, s ? s : "out of memory");
 	}
 	free(s);
 }
@@ -89,7 +89,7 @@ problem(struct brun *r, const char *fmt, ...)
 }
 
 static void
-warn(struct brun *r, const char *fmt, ...)
+caution(struct brun *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -150,9 +150,9 @@ brun_free(struct brun *r)
 
 /* image_note onto the run's notes, or a log. */
 static void
-note_warn(void *ctx, const char *msg)
+note_caution(void *ctx, const char *msg)
 {
-	warn(ctx, "%s", msg);
+	caution(ctx, "%s", msg);
 }
 
 static void
@@ -473,7 +473,7 @@ check_images(struct brun *r, struct brun_host *h, size_t ai, struct brun_deps *d
 	struct dk_err e;
 	long long age;
 
-	if (image_stage(&h->en, a->stage, a->name, r->cfg->label, note_warn, r, stage, &e) < 0 ||
+	if (image_stage(&h->en, a->stage, a->name, r->cfg->label, note_caution, r, stage, &e) < 0 ||
 	    engine_image_inspect(&h->en, stage, &st, &e) < 0) {
 		problem(r, "%s: %s", a->name, e.msg);
 		return;
@@ -561,7 +561,7 @@ check_key(struct brun *r)
 	for (i = 0; i < rep.nproblems; i++)
 		problem(r, "%s: signing key: %s", r->key, rep.problems[i]);
 	for (i = 0; i < rep.nwarnings; i++)
-		warn(r, "%s: signing key: %s", r->key, rep.warnings[i]);
+		caution(r, "%s: signing key: %s", r->key, rep.warnings[i]);
 	signkey_report_free(&rep);
 }
 
@@ -669,7 +669,7 @@ check_pools(struct brun *r, const int *arches)
 	}
 	for (i = 0; i < r->nhosts; i++)
 		if (!r->hosts[i].up)
-			warn(r, "not used: %s", r->hosts[i].why);
+			caution(r, "not used: %s", r->hosts[i].why);
 }
 
 int
@@ -916,7 +916,7 @@ judge(struct brun *r, size_t hi, struct brun_target *t, const struct build_run *
 		fputc('\n', log);
 		log_line(log, "%s: timed out after %s%s: container killed and removed", t->name, dur,
 			b->end == BUILD_STALL ? " without output (stall:)" : " (timeout:)");
-		warn(r, "%s: timed out after %s%s", t->name, dur, b->end == BUILD_STALL ? " without output" : "");
+		caution(r, "%s: timed out after %s%s", t->name, dur, b->end == BUILD_STALL ? " without output" : "");
 		t->why = "timeout";
 		return r->cfg->retry_timeouts ? POOL_RETRY : POOL_FAILED;
 	}
@@ -978,7 +978,7 @@ run_kernel(struct brun *r, size_t hi, struct brun_target *t, FILE *log, const ch
 		snprintf(e.msg, sizeof e.msg, "%s: interrupted", t->name);
 	log_line(log, "%s", e.msg);
 	if (!r->cancelled)
-		warn(r, "%s: %s", t->name, e.msg);
+		caution(r, "%s: %s", t->name, e.msg);
 done:
 	if (b.id) {
 		if (b.code < 0 || b.end != BUILD_EXITED)	/* it may still run */
@@ -1015,7 +1015,7 @@ run_deps(struct brun *r, struct brun_target *t, FILE *log)
 		if (ret < 0) {
 			log_line(log, "%s", e.msg);
 			if (!r->cancelled)
-				warn(r, "%s: %s", t->name, e.msg);
+				caution(r, "%s: %s", t->name, e.msg);
 			return POOL_FAILED;
 		}
 		free(t->paths);
@@ -1035,7 +1035,7 @@ run_target(void *ctx, size_t hi, struct pool_slot *slot, struct pool_target *pt)
 
 	(void)slot;
 	if (!log) {
-		warn(r, "%s: cannot open: %s", lp ? lp : t->name, strerror(errno));
+		caution(r, "%s: cannot open: %s", lp ? lp : t->name, strerror(errno));
 	} else {
 		log_line(log, "%s: attempt %d on %s", t->name, pt->attempts, r->hosts[hi].url);
 		t->start = ftell(log);
@@ -1043,7 +1043,7 @@ run_target(void *ctx, size_t hi, struct pool_slot *slot, struct pool_target *pt)
 		if (o == POOL_RETRY && pt->attempts <= r->cfg->retries)
 			log_line(log, "%s: %s: retrying (%d of %ld)", t->name, t->why, pt->attempts, r->cfg->retries);
 		if (fclose(log) != 0)
-			warn(r, "%s: cannot write: %s", lp, strerror(errno));
+			caution(r, "%s: cannot write: %s", lp, strerror(errno));
 	}
 	free(lp);
 	return o;
@@ -1071,9 +1071,9 @@ done(void *ctx, struct pool_target *pt)
 	if (r->ui.result)
 		r->ui.result(r->ui.ctx, t, pt->outcome == POOL_OK, lp ? lp : t->name);
 	if (t->kept)
-		warn(r, "%s: a module after the kernel failed; the kernel packages were kept: %s", t->name, t->paths);
+		caution(r, "%s: a module after the kernel failed; the kernel packages were kept: %s", t->name, t->paths);
 	else if (pt->outcome != POOL_OK && !pt->attempts)
-		warn(r, "%s: no usable %s host", t->name, t->arch->name);
+		caution(r, "%s: no usable %s host", t->name, t->arch->name);
 	free(lp);
 }
 

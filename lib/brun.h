@@ -50,7 +50,7 @@ struct brun_ui {
 	 * so lines stay whole). */
 	void (*problem)(void *ctx, const char *msg);
 	/* A note; the run goes on. */
-	void (*warn)(void *ctx, const char *msg);
+	void (*caution)(void *ctx, const char *msg);
 	/* t is done (ok or not), its log at log (the pool's lock is held). */
 	void (*result)(void *ctx, const struct brun_target *t, int ok, const char *log);
 	/* About once a second while containers run (the pool's lock held):
